@@ -1,0 +1,122 @@
+"""Users, memberships and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from epigrid.core.audit import audit_record
+from epigrid.core.errors import FieldError, NotFound, ServiceError
+from epigrid.core.scoping import in_scope
+
+from .models import ApiToken, Membership, User
+from .roles import USERS_MANAGE, Role
+
+TOKEN_PREFIX = "eg_"
+
+
+def _node_exists(code: str) -> bool:
+    from epigrid.regions.models import Division, Grid
+
+    model = Grid if len(code) == 15 else Division
+    return model.objects.filter(code=code).exists()
+
+
+def user_add(*, actor, username: str, role: str, node_code: str, password: str | None = None,
+             display_name: str = "") -> tuple[User, str | None]:
+    """Create the user if new and grant `role` at `node_code`. Returns the user and, when one was
+    generated, the initial password (to hand over once). `actor` None is the command line."""
+    errors = []
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        errors.append(FieldError("username", _("required, at most 150 characters")))
+    if role not in Role.values:
+        errors.append(FieldError("role", _("unknown role; one of %(r)s") % {"r": ", ".join(Role.values)}))
+    if not _node_exists(node_code):
+        errors.append(FieldError("at", _("no division or grid with code %(c)s") % {"c": node_code}))
+    elif actor is not None and not in_scope(actor, USERS_MANAGE, node_code):
+        errors.append(FieldError("at", _("%(c)s is outside your jurisdiction") % {"c": node_code}))
+    if errors:
+        raise ServiceError(_("Cannot add this user."), errors)
+    with transaction.atomic():
+        user = User.objects.filter(username=username).first()
+        generated = None
+        if user is None:
+            user = User(username=username, display_name=display_name)
+            if password is None:
+                password = generated = secrets.token_urlsafe(12)
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise ServiceError(_("The password is too weak."),
+                                   [FieldError("password", " ".join(exc.messages))]) from None
+            user.set_password(password)
+            user.save()
+            audit_record(actor=actor, action="user.create", object_type="user", object_id=user.pk,
+                         object_repr=username, jurisdiction_code=node_code,
+                         changes={"username": [None, username], "password": "set"})
+        elif password is not None:
+            raise ServiceError(_("The user exists; their password is not changed here."),
+                               [FieldError("password", _("leave out for an existing user"))])
+        membership, created = Membership.objects.get_or_create(user=user, role=role, node_code=node_code)
+        if created:
+            audit_record(actor=actor, action="membership.grant", object_type="user", object_id=user.pk,
+                         object_repr=username, jurisdiction_code=node_code,
+                         changes={"role": [None, role], "node_code": [None, node_code]})
+    return user, generated
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_create(*, actor, username: str, name: str = "api", days: int | None = 90) -> tuple[ApiToken, str]:
+    """A new bearer token for `username`; the plaintext is returned once and never stored."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound(_("No such user."), [FieldError("username", _("unknown user %(u)s") % {"u": username})])
+    if actor is not None and actor.pk != user.pk:
+        raise NotFound(_("No such user."))
+    if days is not None and days <= 0:
+        raise ServiceError(_("Bad expiry."), [FieldError("days", _("must be positive"))])
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=raw[:10], digest=_digest(raw),
+        expires_at=timezone.now() + timedelta(days=days) if days else None,
+    )
+    audit_record(actor=actor, action="token.create", object_type="api_token", object_id=token.pk,
+                 object_repr=f"{username}: {token}", changes={"expires_at": [None, str(token.expires_at)]})
+    return token, raw
+
+
+def token_revoke(*, actor, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).select_related("user").first()
+    if token is None or (actor is not None and actor.pk != token.user_id):
+        raise NotFound(_("No such token."))
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="token.revoke", object_type="api_token", object_id=token.pk,
+                 object_repr=f"{token.user.username}: {token}")
+    return token
+
+
+def token_authenticate(raw: str) -> User | None:
+    """The active user behind a valid, unexpired, unrevoked token, or None."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = ApiToken.objects.filter(digest=_digest(raw)).select_related("user").first()
+    if token is None or not token.is_valid or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Touch last_used at most once a minute: a phone sending points every few seconds must not turn
+    # every read into a write.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

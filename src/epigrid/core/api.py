@@ -1,0 +1,130 @@
+"""The JSON API's shared parts: authentication, the error format, and the audit log endpoint."""
+
+from datetime import date, datetime
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Query, Router, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import PageNumberPagination, paginate
+from ninja.renderers import JSONRenderer
+from ninja.security import HttpBearer, django_auth
+
+from epigrid.accounts.services import token_authenticate
+
+from .errors import ServiceError
+from .selectors import audit_events
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer eg_...` (tokens from `epigrid token create`)."""
+
+    def authenticate(self, request, token):
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ErrorItem(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[ErrorItem] = []
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut}
+
+
+class Renderer(JSONRenderer):
+    # Chinese names as themselves, not \uXXXX escapes: readable and a third smaller.
+    json_dumps_params = {"ensure_ascii": False}
+
+
+def _field(loc) -> str:
+    # ninja puts where the value came from first ("query", "path", "body"): the client knows its field
+    # by name, so keep the rest.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("query", "path", "body", "form", "header", "cookie", "file"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="EpiGrid API",
+        version="1",
+        description=_("Grid-based community epidemic prevention and control. Every list and object is "
+                      "limited to the caller's jurisdiction; anything outside it answers 404."),
+        auth=[TokenAuth(), django_auth],
+        urls_namespace="api",
+        renderer=Renderer(),
+    )
+
+    def error(request, status: int, detail: str, errors=()):
+        return api.create_response(request, {"detail": detail, "errors": list(errors)}, status=status)
+
+    @api.exception_handler(ServiceError)
+    def _service_error(request, exc: ServiceError):
+        return api.create_response(request, exc.as_dict(), status=exc.status)
+
+    @api.exception_handler(ValidationError)
+    def _validation_error(request, exc: ValidationError):
+        errors = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in exc.errors]
+        return error(request, 400, _("Invalid request."), errors)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request, exc):
+        return error(request, 401, _("Authentication required: log in, or send a valid bearer token."))
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        return error(request, exc.status_code, str(exc))
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return error(request, 404, _("Not found."))
+
+    from epigrid.accounts.api import router as accounts_router
+    from epigrid.regions.api import router as regions_router
+
+    api.add_router("", regions_router)
+    api.add_router("", accounts_router)
+    api.add_router("", router)
+    return api
+
+
+router = Router(tags=["audit"])
+
+
+class AuditOut(Schema):
+    id: int
+    at: datetime
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    jurisdiction_code: str
+    changes: dict
+    reason: str
+    ip: str | None
+
+
+class AuditFilter(Schema):
+    user: str | None = Field(None, description="Actor's username.")
+    object: str | None = Field(None, description="Object id or code, e.g. a grid code.")
+    action: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@router.get("/audit", response={200: list[AuditOut], **ERRORS}, summary="Browse the audit log (auditors)")
+@paginate(PageNumberPagination, page_size=50)
+def audit_list(request, filters: Query[AuditFilter]):
+    return audit_events(viewer=request.user, actor_name=filters.user, object_id=filters.object,
+                        action=filters.action, date_from=filters.date_from, date_to=filters.date_to)
+

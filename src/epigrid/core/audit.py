@@ -1,0 +1,58 @@
+"""The audit log: every service write, login and reveal of personal data calls `audit_record`."""
+
+from collections.abc import Iterable
+
+from .context import client_address
+from .models import AuditEvent
+
+
+def _actor_fields(actor) -> dict:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return {"actor_id": None, "actor_name": "system" if actor is None else "anonymous"}
+    return {"actor_id": actor.pk, "actor_name": actor.get_username()}
+
+
+def audit_event(
+    *,
+    actor,
+    action: str,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    jurisdiction_code: str = "",
+    changes: dict | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """An unsaved event; `audit_record` saves one, `audit_record_many` saves many in one statement."""
+    return AuditEvent(
+        **_actor_fields(actor),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        object_repr=str(object_repr)[:200],
+        jurisdiction_code=jurisdiction_code,
+        changes=changes or {},
+        reason=reason[:500],
+        ip=client_address.get(),
+    )
+
+
+def audit_record(**kwargs) -> AuditEvent:
+    event = audit_event(**kwargs)
+    event.save()
+    return event
+
+
+def audit_record_many(events: Iterable[AuditEvent]) -> None:
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+
+
+def changed_fields(obj, values: dict) -> dict:
+    """Set `values` on `obj` and return {field: [old, new]} for those that differ."""
+    changes = {}
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if old != new:
+            changes[field] = [old, new]
+            setattr(obj, field, new)
+    return changes

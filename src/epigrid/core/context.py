@@ -1,0 +1,19 @@
+"""Request-scoped facts the services need but should not take from the request (the client address),
+and the template context every page gets."""
+
+import contextvars
+
+client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
+
+
+def platform(request):
+    from django.conf import settings
+
+    from epigrid.accounts.roles import AUDIT_VIEW
+    from epigrid.core.scoping import can
+
+    user = getattr(request, "user", None)
+    return {
+        "can_audit": bool(user and can(user, AUDIT_VIEW)),
+        "map_tile_url": settings.MAP_TILE_URL,
+    }

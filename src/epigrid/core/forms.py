@@ -1,0 +1,22 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.CharField(label=_("User"), required=False, max_length=150)
+    object = forms.CharField(label=_("Object (id or code)"), required=False, max_length=64)
+    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("must not be before the start date"))
+        return data
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_bound else {}
+        return {"actor_name": data.get("user") or None, "object_id": data.get("object") or None,
+                "action": data.get("action") or None, "date_from": data.get("date_from"),
+                "date_to": data.get("date_to")}

@@ -1,0 +1,30 @@
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve EpiGrid with gunicorn (sync workers), after collecting static files."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("EPIGRID_BIND", "127.0.0.1:8000"),
+                            help="host:port (EPIGRID_BIND).")
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("EPIGRID_WORKERS", "0")) or None,
+                            help="Worker processes (EPIGRID_WORKERS; default 2 per CPU core + 1).")
+        parser.add_argument("--access-log", default=os.environ.get("EPIGRID_ACCESS_LOG", "-"),
+                            help="Access log file, - for standard output (EPIGRID_ACCESS_LOG).")
+        parser.add_argument("--no-collectstatic", action="store_true")
+
+    def handle(self, *args, **opts):
+        if not opts["no_collectstatic"] and not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        workers = opts["workers"] or (2 * (os.cpu_count() or 1) + 1)
+        argv = [sys.executable, "-m", "gunicorn", "epigrid.wsgi:application",
+                "--bind", opts["bind"], "--workers", str(workers), "--worker-class", "sync",
+                "--access-logfile", opts["access_log"], "--timeout", "120", "--graceful-timeout", "30"]
+        self.stdout.write(f"serving on http://{opts['bind']} with {workers} workers")
+        self.stdout.flush()
+        os.execv(sys.executable, argv)

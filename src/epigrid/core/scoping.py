@@ -1,0 +1,105 @@
+"""Jurisdiction scoping, written once.
+
+Every division and grid has its national code: 12 digits for a division (GB/T 2260 county code + 3 street
++ 3 community digits, zero-padded above the community level), 15 for a grid (its community's code + a
+3-digit sequence). A membership grants a role at one node; what the user may see is the subtree under it,
+i.e. every code that starts with the node's significant prefix. Models opt in with `scope_field` and
+`ScopedQuerySet`; views, API and selectors call `.restrict(user, action)` and never filter by hand.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from epigrid.accounts.roles import ROLE_ACTIONS
+
+LEVELS = ("province", "city", "district", "street", "community", "grid")
+PREFIX_DIGITS = {"province": 2, "city": 4, "district": 6, "street": 9, "community": 12, "grid": 15}
+
+
+def code_level(code: str) -> str | None:
+    """The level a code denotes by its shape, or None if it is not a valid division or grid code."""
+    if not isinstance(code, str) or not code.isdigit():
+        return None
+    if len(code) == 15:
+        return "grid" if code[12:] != "000" and code_level(code[:12]) == "community" else None
+    if len(code) != 12:
+        return None
+    if code[9:] != "000":
+        return "community" if code[6:9] != "000" else None
+    if code[6:9] != "000":
+        return "street" if code[4:6] != "00" else None
+    if code[4:6] != "00":
+        return "district"
+    if code[2:4] != "00":
+        return "city"
+    return "province" if code[:2] != "00" else None
+
+
+def code_prefix(code: str) -> str:
+    """The significant digits of a code: every code in its subtree starts with them."""
+    level = code_level(code)
+    if level is None:
+        raise ValueError(f"not a division or grid code: {code!r}")
+    return code[: PREFIX_DIGITS[level]]
+
+
+def prefix_upper(prefix: str) -> str | None:
+    """The least digit string above every code that starts with `prefix` (None: no upper bound).
+
+    Codes are digits only, so that is the prefix plus one; all-nines prefixes have no upper bound.
+    """
+    stripped = prefix.rstrip("9")
+    if not stripped:
+        return None
+    return stripped[:-1] + str(int(stripped[-1]) + 1)
+
+
+def prefix_q(field: str, prefix: str) -> Q:
+    """Codes starting with `prefix`, as an index-friendly range instead of LIKE: SQLite cannot use an
+    index for Django's `LIKE ... ESCAPE`, PostgreSQL only with pattern_ops, while a range on the
+    unique code index works on both."""
+    if not prefix:
+        return Q()
+    upper = prefix_upper(prefix)
+    if upper is None:
+        return Q(**{f"{field}__gte": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
+def user_prefixes(user, action: str = "view") -> tuple[str, ...]:
+    """The minimal set of code prefixes under which `user` may do `action` (empty: nowhere)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ()
+    cache = user.__dict__.setdefault("_epigrid_prefixes", {})
+    if action not in cache:
+        prefixes = sorted(
+            {code_prefix(m.node_code) for m in user.memberships.all() if action in ROLE_ACTIONS[m.role]}
+        )
+        # Drop prefixes already covered by a shorter one (a user at a district and at one of its streets).
+        minimal: list[str] = []
+        for p in prefixes:
+            if not any(p.startswith(m) for m in minimal):
+                minimal.append(p)
+        cache[action] = tuple(minimal)
+    return cache[action]
+
+
+def in_scope(user, action: str, code: str) -> bool:
+    return any(code.startswith(p) for p in user_prefixes(user, action))
+
+
+def can(user, action: str) -> bool:
+    """Whether the user may do `action` anywhere at all (for showing a menu entry or a button)."""
+    return bool(user_prefixes(user, action))
+
+
+class ScopedQuerySet(QuerySet):
+    def restrict(self, user, action: str = "view") -> QuerySet:
+        prefixes = user_prefixes(user, action)
+        if not prefixes:
+            return self.none()
+        q = Q()
+        for p in prefixes:
+            q |= prefix_q(self.model.scope_field, p)
+        return self.filter(q)

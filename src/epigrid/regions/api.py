@@ -1,0 +1,196 @@
+import json
+from typing import Literal
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from epigrid.core.api import ERRORS
+from epigrid.core.errors import NotFound
+from epigrid.core.geo import from_wgs84, in_china, to_wgs84
+from epigrid.core.scoping import in_scope
+
+from . import selectors
+from .locate import locate
+from .services import regions_import
+
+router = Router(tags=["regions"])
+
+Crs = Literal["wgs84", "gcj02", "bd09"]
+
+
+class DivisionOut(Schema):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None = Field(None, alias="parent.code")
+
+
+class ChainItem(Schema):
+    code: str
+    name: str
+    level: str
+
+
+class DivisionDetail(Schema):
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    chain: list[ChainItem]
+    children: list[DivisionOut]
+    grid_count: int
+
+
+class GridOut(Schema):
+    code: str
+    name: str
+    community_code: str = Field(..., alias="community.code")
+    area_m2: float
+    centroid: tuple[float, float]
+
+    @staticmethod
+    def resolve_centroid(obj):
+        return (obj.centroid_lon, obj.centroid_lat)
+
+
+class WorkerOut(Schema):
+    username: str
+    display_name: str
+
+
+class GridDetail(GridOut):
+    chain: list[ChainItem]
+    workers: list[WorkerOut]
+    geometry: dict
+
+    @staticmethod
+    def resolve_geometry(obj):
+        return json.loads(obj.geometry)
+
+    @staticmethod
+    def resolve_workers(obj):
+        return list(obj.workers.all())
+
+
+class DivisionsQuery(Schema):
+    parent: str | None = Field(None, pattern=r"^\d{12}$",
+                               description="Parent code; left out: the top divisions of your jurisdiction.")
+
+
+@router.get("/divisions", response={200: list[DivisionOut], **ERRORS}, summary="Child divisions")
+def divisions(request, q: Query[DivisionsQuery]):
+    return selectors.division_children(user=request.user, parent=q.parent)
+
+
+@router.get("/divisions/{code}", response={200: DivisionDetail, **ERRORS}, summary="One division")
+def division(request, code: str):
+    d = selectors.division_get(user=request.user, code=code)
+    return {"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent.code if d.parent else None,
+            "chain": selectors.ancestors(code),
+            "children": selectors.division_children(user=request.user, parent=code),
+            "grid_count": selectors.grids_within(user=request.user, code=code).count()}
+
+
+class GridsQuery(Schema):
+    within: str = Field(..., pattern=r"^\d{12}(\d{3})?$", description="Division code (or a grid's own code).")
+
+
+@router.get("/grids", response={200: list[GridOut], **ERRORS}, summary="Grids under a division (paginated)")
+@paginate(PageNumberPagination, page_size=100, max_page_size=1000)
+def grids(request, q: Query[GridsQuery]):
+    return selectors.grids_within(user=request.user, code=q.within).select_related("community")
+
+
+@router.get("/grids/{code}", response={200: GridDetail, **ERRORS}, summary="One grid, with its GeoJSON")
+def grid(request, code: str):
+    g = selectors.grid_get(user=request.user, code=code)
+    g.chain = selectors.ancestors(code)
+    return g
+
+
+class LocateQuery(Schema):
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    crs: Crs = "wgs84"
+
+
+class LocateOut(Schema):
+    lon: float = Field(..., description="WGS-84")
+    lat: float = Field(..., description="WGS-84")
+    grid: GridOut
+
+
+@router.get("/locate", response={200: LocateOut, **ERRORS}, summary="The grid containing a point")
+def locate_point(request, q: Query[LocateQuery]):
+    """Coordinates may be WGS-84 (GPS), GCJ-02 (Amap, Tencent) or BD-09 (Baidu). 404 when no grid of
+    your jurisdiction contains the point."""
+    lon, lat = (float(v) for v in to_wgs84(q.lon, q.lat, q.crs))
+    if not in_china(lon, lat):
+        raise NotFound(_("The point lies outside China."))
+    code = locate(lon, lat)
+    if code is None or not in_scope(request.user, "view", code):
+        raise NotFound(_("No grid of your jurisdiction contains this point."))
+    return {"lon": round(lon, 7), "lat": round(lat, 7), "grid": selectors.grid_get(user=request.user, code=code)}
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+
+
+class ImportQuery(Schema):
+    crs: Crs = Field("wgs84", description="Datum of the file's coordinates; stored as WGS-84.")
+
+
+_GEOJSON_BODY = {"requestBody": {"required": True, "content": {"application/geo+json": {"schema": {
+    "type": "object", "description": "FeatureCollection; properties: code, name, level, parent_code"}}}}}
+
+
+@router.post("/regions/import", response={200: ImportOut, **ERRORS}, openapi_extra=_GEOJSON_BODY,
+             summary="Import divisions and grids (GeoJSON, all or nothing)")
+def import_regions(request, q: Query[ImportQuery]):
+    """Creates or updates divisions and grids. Any bad feature: 400 listing every problem by feature
+    index (`features[3].properties.code`), and nothing is imported."""
+    return regions_import(actor=request.user, data=request.body, crs=q.crs).as_dict()
+
+
+class ExportQuery(Schema):
+    within: str = Field(..., pattern=r"^\d{12}(\d{3})?$")
+
+
+@router.get("/regions/export", response={200: dict, **ERRORS}, summary="Export as GeoJSON")
+def export_regions(request, q: Query[ExportQuery]):
+    return selectors.regions_export(user=request.user, within=q.within)
+
+
+class MapQuery(Schema):
+    within: str = Field(..., pattern=r"^\d{12}(\d{3})?$")
+    figure: Literal[tuple(selectors.FIGURES)] = "area"  # type: ignore[valid-type]
+    crs: Crs = Field("wgs84", description="Datum to return coordinates in (that of your base map tiles).")
+
+
+@router.get("/map", response={200: dict, **ERRORS}, summary="Map layer: grids or child divisions by figure")
+def map_layer(request, q: Query[MapQuery]):
+    """GeoJSON for the map page: the grids under `within` coloured by a figure, or its child divisions
+    when there are too many grids to draw. Geometry simplified for display."""
+    body = selectors.map_layer(user=request.user, within=q.within, figure=q.figure,
+                               max_grids=settings.MAP_MAX_GRIDS)
+    if q.crs != "wgs84":
+        body = _reproject_layer(body, q.crs)
+    return HttpResponse(body, content_type="application/geo+json")
+
+
+def _reproject_layer(body: str, crs: str) -> str:
+    import numpy as np
+    import shapely
+
+    doc = json.loads(body)
+    for feature in doc["features"]:
+        geom = shapely.from_geojson(json.dumps(feature["geometry"]))
+        geom = shapely.transform(geom, lambda c: np.column_stack(from_wgs84(c[:, 0], c[:, 1], crs)).round(6))
+        feature["geometry"] = json.loads(shapely.to_geojson(geom))
+    return json.dumps(doc, ensure_ascii=False)

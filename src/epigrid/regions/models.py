@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from epigrid.core.scoping import ScopedQuerySet
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street")
+    COMMUNITY = "community", _("Community")
+
+
+class Division(models.Model):
+    """An administrative division, province down to community, keyed by its 12-digit statistical code."""
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # Optional outline (GeoJSON geometry, WGS-84) and its simplified form for maps.
+    geometry = models.TextField(_("boundary"), blank=True)
+    map_geometry = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    scope_field = "code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Grid(models.Model):
+    """A grid cell: the unit a grid worker is responsible for. 15-digit code = community code + 3 digits."""
+
+    code = models.CharField(_("code"), max_length=15, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="grids")
+    # Exact polygon for locating, as GeoJSON (WGS-84); a simplified copy keeps map pages small.
+    geometry = models.TextField(_("boundary"))
+    map_geometry = models.TextField()
+    area_m2 = models.FloatField(_("area (m²)"))
+    centroid_lon = models.FloatField()
+    centroid_lat = models.FloatField()
+    workers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="grids",
+                                     verbose_name=_("grid workers"))
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    scope_field = "code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class RegionsRevision(models.Model):
+    """A counter bumped by every change to grid geometry, so each process knows when to rebuild its
+    in-memory locate index without re-reading 20,000 polygons per request."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.value)

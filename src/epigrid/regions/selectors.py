@@ -1,0 +1,177 @@
+"""Scoped reads of divisions and grids. Everything goes through `.restrict(user, ...)`."""
+
+from __future__ import annotations
+
+import json
+
+from django.db.models import Count, Sum
+from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
+
+from epigrid.accounts.roles import VIEW
+from epigrid.core.errors import NotFound
+from epigrid.core.scoping import (
+    LEVELS,
+    PREFIX_DIGITS,
+    code_level,
+    code_prefix,
+    in_scope,
+    prefix_q,
+    user_prefixes,
+)
+
+from .models import Division, Grid
+
+# Figures a map can be coloured by: label, unit and how to compute it over a queryset of grids.
+FIGURES = {
+    "area": (_("Area"), _("km²"), Sum("area_m2") / 1e6),
+    "workers": (_("Grid workers"), "", Count("workers", distinct=True)),
+    "grids": (_("Grids"), "", Count("id", distinct=True)),
+}
+
+
+def division_get(*, user, code: str) -> Division:
+    division = Division.objects.restrict(user, VIEW).filter(code=code).select_related("parent").first()
+    if division is None:
+        raise NotFound(_("No such division."))
+    return division
+
+
+def grid_get(*, user, code: str) -> Grid:
+    grid = Grid.objects.restrict(user, VIEW).filter(code=code).select_related("community").first()
+    if grid is None:
+        raise NotFound(_("No such grid."))
+    return grid
+
+
+def home_nodes(*, user) -> list[Division | Grid]:
+    """The top nodes of the user's jurisdiction: where their pages and maps start."""
+    prefixes = user_prefixes(user, VIEW)
+    codes = {m.node_code for m in user.memberships.all() if code_prefix(m.node_code) in prefixes}
+    divisions = list(Division.objects.filter(code__in=codes))
+    grids = list(Grid.objects.filter(code__in=codes))
+    return sorted(divisions + grids, key=lambda n: n.code)
+
+
+def division_children(*, user, parent: str | None) -> list[Division]:
+    """Children of `parent` in scope; with no parent, the user's own top divisions."""
+    if not parent:
+        return [n for n in home_nodes(user=user) if isinstance(n, Division)]
+    division_get(user=user, code=parent)  # 404 outside the scope
+    return list(Division.objects.restrict(user, VIEW).filter(parent__code=parent))
+
+
+def grids_within(*, user, code: str):
+    """Grids under a division (or that grid itself), in the user's scope, as a queryset."""
+    if code_level(code) is None:
+        raise NotFound(_("No such division."))
+    if len(code) == 15:
+        grid_get(user=user, code=code)
+    else:
+        division_get(user=user, code=code)
+    return Grid.objects.restrict(user, VIEW).filter(prefix_q("code", code_prefix(code)))
+
+
+def ancestors(code: str, user=None) -> list[Division]:
+    """The chain of divisions above a code, top first: names only, a breadcrumb, not a disclosure.
+    With `user`, each carries `linked`: whether its own page is in the user's jurisdiction."""
+    level = code_level(code)
+    if level is None:
+        return []
+    codes = []
+    for above in LEVELS[: LEVELS.index(level)]:
+        digits = PREFIX_DIGITS[above]
+        codes.append(code[:digits].ljust(12, "0"))
+    chain = list(Division.objects.filter(code__in=codes).exclude(code=code).order_by("code"))
+    for d in chain:
+        d.linked = user is not None and in_scope(user, VIEW, d.code)
+    return chain
+
+
+def _feature(kind: str, code: str, name: str, value, geometry: str) -> str:
+    props = json.dumps({"kind": kind, "code": code, "name": name, "value": value}, ensure_ascii=False)
+    return f'{{"type":"Feature","properties":{props},"geometry":{geometry}}}'
+
+
+def map_layer(*, user, within: str, figure: str = "area", max_grids: int = 5000) -> str:
+    """GeoJSON (as text) for the map of `within`: its grids coloured by `figure`, or, when there are
+    more than `max_grids`, its child divisions with the figure summed over their grids.
+
+    Built from the pre-simplified `map_geometry` strings without parsing them, which keeps the largest
+    district of a 20-million city under the time and size budget (bench/map.py).
+    """
+    if figure not in FIGURES:
+        figure = "area"
+    label, unit, expression = FIGURES[figure]
+    grids = grids_within(user=user, code=within)
+    features = []
+    if len(within) == 15 or grids.count() <= max_grids:
+        values = dict(grids.values("code").annotate(v=expression).values_list("code", "v"))
+        for code, name, geometry in grids.values_list("code", "name", "map_geometry"):
+            features.append(_feature("grid", code, name, _round(values.get(code)), geometry))
+        kind = "grid"
+    else:
+        children = Division.objects.restrict(user, VIEW).filter(parent__code=within).exclude(map_geometry="")
+        values = _division_values(grids, children, expression)
+        for child in children.values("code", "name", "map_geometry"):
+            features.append(_feature("division", child["code"], child["name"],
+                                     _round(values.get(code_prefix(child["code"]))), child["map_geometry"]))
+        kind = "division"
+    meta = json.dumps({"figure": figure, "label": str(label), "unit": str(unit), "kind": kind,
+                       "within": within}, ensure_ascii=False)
+    return f'{{"type":"FeatureCollection","meta":{meta},"features":[{",".join(features)}]}}'
+
+
+def _division_values(grids, children, expression) -> dict:
+    """The figure per child division, grouped in SQL by the child's code prefix."""
+    lengths = {len(code_prefix(c)) for c in children.values_list("code", flat=True)}
+    values = {}
+    for n in lengths:
+        rows = grids.annotate(p=Substr("code", 1, n)).values("p").annotate(v=expression).values_list("p", "v")
+        values.update(rows)
+    return values
+
+
+def _round(value):
+    return None if value is None else round(float(value), 3)
+
+
+def regions_export(*, user, within: str) -> dict:
+    """A FeatureCollection of every division and grid under `within`, re-importable as it is."""
+    if len(within) == 15:
+        grid = grid_get(user=user, code=within)
+        divisions, grids = [], [grid]
+    else:
+        division = division_get(user=user, code=within)
+        divisions = list(Division.objects.restrict(user, VIEW).filter(prefix_q("code", code_prefix(within)))
+                         .select_related("parent"))
+        grids = list(grids_within(user=user, code=division.code).select_related("community"))
+    features = []
+    for d in divisions:
+        features.append({
+            "type": "Feature",
+            "properties": {"code": d.code, "name": d.name, "level": d.level,
+                           "parent_code": d.parent.code if d.parent else None},
+            "geometry": json.loads(d.geometry) if d.geometry else None,
+        })
+    for g in grids:
+        features.append({
+            "type": "Feature",
+            "properties": {"code": g.code, "name": g.name, "level": "grid", "parent_code": g.community.code,
+                           "area_m2": g.area_m2},
+            "geometry": json.loads(g.geometry),
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def home_overview(*, user) -> list[dict]:
+    """Each top node of the user's jurisdiction with its grid count and area, for the home page."""
+    out = []
+    for node in home_nodes(user=user):
+        grids = Grid.objects.restrict(user, VIEW).filter(prefix_q("code", code_prefix(node.code)))
+        totals = grids.aggregate(n=Count("id"), area=Sum("area_m2"))
+        out.append({"node": node, "kind": "grid" if len(node.code) == 15 else "division",
+                    "level": getattr(node, "level", "grid"), "grid_count": totals["n"],
+                    "area_km2": (totals["area"] or 0) / 1e6,
+                    "children": node.children.count() if isinstance(node, Division) else 0})
+    return out

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("map/", views.map_page, name="map"),
+    path("divisions/<str:code>/", views.division_page, name="division"),
+    path("grids/<str:code>/", views.grid_page, name="grid"),
+]

@@ -1,0 +1,100 @@
+"""Shared fixtures: the small demo city, and users inside and outside each jurisdiction.
+
+alice    district admin of 东城区 (110101000000), Beijing
+bob      city commander of 深圳市 (440300000000): another city entirely
+charlie  logged in, with no role anywhere
+gridworker, auditor and commander as their names say, all in Beijing
+"""
+
+import pytest
+
+from epigrid.accounts.models import User
+from epigrid.accounts.roles import Role
+from epigrid.accounts.services import token_create, user_add
+from epigrid.demo.services import demo_city_build
+
+PASSWORD = "correct horse battery staple"
+DONGCHENG = "110101000000"
+XICHENG = "110102000000"
+SHENZHEN = "440300000000"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # Argon2 is the production hasher (tests/accounts check it); here it would only slow every login.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def city(db):
+    """The small demo city: Beijing's 16 districts and a small Shenzhen, through the real import."""
+    demo_city_build(seed=1, scale="small")
+
+
+def _user(username, role, code) -> User:
+    user, _ = user_add(actor=None, username=username, role=role, node_code=code, password=PASSWORD)
+    return user
+
+
+@pytest.fixture
+def alice(city):
+    return _user("alice", Role.DISTRICT_ADMIN, DONGCHENG)
+
+
+@pytest.fixture
+def bob(city):
+    return _user("bob", Role.CITY_COMMANDER, SHENZHEN)
+
+
+@pytest.fixture
+def charlie(city):
+    return User.objects.create_user("charlie", password=PASSWORD)
+
+
+@pytest.fixture
+def commander(city):
+    return _user("commander", Role.CITY_COMMANDER, "110000000000")
+
+
+@pytest.fixture
+def auditor(city):
+    return _user("auditor", Role.AUDITOR, "110000000000")
+
+
+@pytest.fixture
+def first_grid(city):
+    from epigrid.regions.models import Grid
+
+    return Grid.objects.filter(code__startswith="110101").order_by("code").first()
+
+
+@pytest.fixture
+def gridworker(first_grid):
+    return _user("gridworker", Role.GRID_WORKER, first_grid.code)
+
+
+@pytest.fixture
+def api():
+    """A client for the JSON API that authenticates with a bearer token."""
+    from django.test import Client
+
+    class ApiClient:
+        def __init__(self):
+            self.client = Client()
+            self.headers = {}
+
+        def as_user(self, user):
+            _, raw = token_create(actor=None, username=user.username, name="test")
+            self.headers = {"Authorization": f"Bearer {raw}"}
+            return self
+
+        def get(self, path, **params):
+            return self.client.get(f"/api/v1{path}", params, headers=self.headers)
+
+        def post(self, path, body, content_type="application/json", **params):
+            from urllib.parse import urlencode
+
+            query = f"?{urlencode(params)}" if params else ""
+            return self.client.post(f"/api/v1{path}{query}", body, content_type=content_type, headers=self.headers)
+
+    return ApiClient()
