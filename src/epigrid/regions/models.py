@@ -67,7 +67,7 @@ class Grid(models.Model):
 
 
 class RegionsRevision(models.Model):
-    """A counter bumped by every change to grid geometry, so each process knows when to rebuild its
+    """A value changed by every change to the grids, so each process knows when to rebuild its
     in-memory locate index without re-reading 20,000 polygons per request."""
 
     value = models.BigIntegerField(default=0)

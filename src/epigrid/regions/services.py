@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyproj import Geod
@@ -233,8 +233,9 @@ def regions_import(*, actor, data, crs: str = "wgs84") -> ImportResult:
         grids = [f for f in features if f.level == "grid"]
         if grids:
             _upsert_grids(grids, now, actor, result, events)
-            RegionsRevision.objects.get_or_create(pk=1)
-            RegionsRevision.objects.filter(pk=1).update(value=F("value") + 1)
+            # A fresh random value rather than +1: a rolled-back import can never leave another process
+            # holding an index whose revision number comes round again.
+            RegionsRevision.objects.update_or_create(pk=1, defaults={"value": secrets.randbits(62)})
         audit_record_many(events)
     return result
 
