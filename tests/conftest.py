@@ -25,6 +25,15 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Assertions on messages read in English; the pages' Chinese default has tests of its own."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def city(db):
     """The small demo city: Beijing's 16 districts and a small Shenzhen, through the real import."""
@@ -81,11 +90,11 @@ def api():
     class ApiClient:
         def __init__(self):
             self.client = Client()
-            self.headers = {}
+            self.headers = {"Accept-Language": "en"}
 
         def as_user(self, user):
             _, raw = token_create(actor=None, username=user.username, name="test")
-            self.headers = {"Authorization": f"Bearer {raw}"}
+            self.headers = {**self.headers, "Authorization": f"Bearer {raw}"}
             return self
 
         def get(self, path, **params):

@@ -118,6 +118,9 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'epigrid.sqlite3'}
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not Django's in-memory default, for the test database: the live-server browser tests
+    # then see the same database over their own connections, as a real server would.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-epigrid.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout instead of
         # failing with "database is locked" halfway through a transaction.

@@ -91,7 +91,7 @@ def test_grid_page_shows_code_area_workers_and_parent_chain(client_for, commande
 
     grid_set_workers(actor=commander, grid_code=first_grid.code, usernames=["gridworker"])
     page = client_for(gridworker).get(f"/grids/{first_grid.code}/").content.decode()
-    assert first_grid.code in page and "gridworker" in page and "km²" in page
+    assert first_grid.code in page and "gridworker" in page and "平方公里" in page
     for name in ("北京市", "东城区", first_grid.community.name):
         assert name in page
 

@@ -1,0 +1,75 @@
+"""Browser and real-HTTP tests against a live server, in Debian's chromium driven by Playwright."""
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+from pytest_django.plugin import blocking_manager_key
+
+from epigrid.core.dbtriggers import install_audit_triggers, remove_audit_triggers
+from epigrid.demo.services import demo_city_build
+
+# Playwright's sync API runs an event loop in this thread; the live server's data is set up from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A live-server test ends by emptying every table, which the audit log's triggers forbid: lift them
+    for that flush only, and put them back for the tests that follow."""
+    live = "live_server" in getattr(item, "fixturenames", ())
+    blocker = item.config.stash[blocking_manager_key]
+    if live:
+        with blocker.unblock():
+            remove_audit_triggers(connection)
+    yield
+    if live and nextitem is not None:  # after the last test the test database is already gone
+        with blocker.unblock():
+            install_audit_triggers(connection)
+
+
+@pytest.fixture
+def live_city(live_server):
+    demo_city_build(seed=1, scale="small")
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("EPIGRID_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed (apt-get install chromium)")
+        pytest.skip("chromium is not installed; the browser tests need Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
