@@ -54,12 +54,16 @@ def wgs84_to_gcj02(lon, lat):
 
 
 def gcj02_to_wgs84(lon, lat):
-    """Inverse by fixed-point iteration: converges to well under a millimetre in a few steps."""
+    """Inverse by fixed-point iteration: the error shrinks about 150-fold a step (5e-5, 3e-7, 2e-9,
+    1e-11 degrees), so it stops once the last correction is below 1e-10 degrees (about 10 µm)."""
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     wlon, wlat = lon.copy(), lat.copy()
-    for _ in range(6):
+    for _ in range(8):
         glon, glat = wgs84_to_gcj02(wlon, wlat)
-        wlon, wlat = wlon - (glon - lon), wlat - (glat - lat)
+        dlon, dlat = glon - lon, glat - lat
+        wlon, wlat = wlon - dlon, wlat - dlat
+        if dlon.size == 0 or max(np.abs(dlon).max(), np.abs(dlat).max()) < 1e-10:
+            break
     return wlon, wlat
 
 

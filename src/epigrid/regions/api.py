@@ -101,7 +101,9 @@ class GridsQuery(Schema):
 @router.get("/grids", response={200: list[GridOut], **ERRORS}, summary="Grids under a division (paginated)")
 @paginate(PageNumberPagination, page_size=100, max_page_size=1000)
 def grids(request, q: Query[GridsQuery]):
-    return selectors.grids_within(user=request.user, code=q.within).select_related("community")
+    # Only the listed columns: the polygons are the bulk of each row and the list shows none of them.
+    return (selectors.grids_within(user=request.user, code=q.within).select_related("community")
+            .only("code", "name", "area_m2", "centroid_lon", "centroid_lat", "community__code"))
 
 
 @router.get("/grids/{code}", response={200: GridDetail, **ERRORS}, summary="One grid, with its GeoJSON")

@@ -31,7 +31,8 @@ FIGURES = {
 
 
 def division_get(*, user, code: str) -> Division:
-    division = Division.objects.restrict(user, VIEW).filter(code=code).select_related("parent").first()
+    division = (Division.objects.restrict(user, VIEW).filter(code=code).select_related("parent")
+                .defer("geometry", "map_geometry", "parent__geometry", "parent__map_geometry").first())
     if division is None:
         raise NotFound(_("No such division."))
     return division

@@ -24,7 +24,10 @@ class Command(BaseCommand):
         workers = opts["workers"] or (2 * (os.cpu_count() or 1) + 1)
         argv = [sys.executable, "-m", "gunicorn", "epigrid.wsgi:application",
                 "--bind", opts["bind"], "--workers", str(workers), "--worker-class", "sync",
-                "--access-logfile", opts["access_log"], "--timeout", "120", "--graceful-timeout", "30"]
+                "--access-logfile", opts["access_log"], "--timeout", "120", "--graceful-timeout", "30",
+                # The control socket sits at one fixed path per user, so two instances on a machine
+                # (a demo beside a benchmark) would fight over it; nothing here uses it.
+                "--no-control-socket"]
         self.stdout.write(f"serving on http://{opts['bind']} with {workers} workers")
         self.stdout.flush()
         os.execv(sys.executable, argv)
