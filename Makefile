@@ -26,10 +26,8 @@ install-test: $(VENV)/.installed-test
 demo: install
 	EPIGRID_DEBUG=1 $(BIN)/epigrid demo --port $(PORT)
 
-# Connections are closed after each request in tests, so the live-server tests leave none open and
-# PostgreSQL can drop the test database at the end.
 test: install-test
-	EPIGRID_DB_CONN_MAX_AGE=0 $(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check src tests bench

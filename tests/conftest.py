@@ -19,6 +19,20 @@ XICHENG = "110102000000"
 SHENZHEN = "440300000000"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    yield
+    # A live-server request thread can still hold a connection (the browser's keep-alive socket closes a
+    # moment after the last test), and PostgreSQL will not drop a database that is in use.
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     # Argon2 is the production hasher (tests/accounts check it); here it would only slow every login.

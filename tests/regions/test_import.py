@@ -106,7 +106,7 @@ BAD_FEATURES = [
      "features[2].geometry", "malformed"),
     (lambda f: f[2]["properties"].update(code="11010190100100"), "features[2].properties.code", "15 digits"),
     (lambda f: f[0]["properties"].update(parent_code="110102000000"), "features[0].properties.code", "not under"),
-    (lambda f: f[0]["properties"].update(level="community"), "features[0].properties.code", "not a community"),
+    (lambda f: f[0]["properties"].update(level="community"), "features[0].properties.code", "not a Community"),
     (lambda f: f[0]["properties"].update(level="town"), "features[0].properties.level", "one of"),
     (lambda f: f[1]["properties"].update(parent_code="110101999000"), "features[1].properties.parent_code",
      "does not exist"),

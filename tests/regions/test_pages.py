@@ -124,3 +124,19 @@ def test_api_openapi_document_describes_the_endpoints(city):
 def test_login_page_is_usable_on_a_phone(city):
     page = Client().get("/login/").content.decode()
     assert 'name="viewport"' in page and 'autocomplete="current-password"' in page
+
+
+def test_setting_grid_workers_through_the_api(alice, gridworker, first_grid, api):
+    client = api.as_user(alice)
+    response = client.client.put(f"/api/v1/grids/{first_grid.code}/workers", {"usernames": ["gridworker"]},
+                                 content_type="application/json", headers=client.headers)
+    assert response.status_code == 200
+    assert [w["username"] for w in response.json()["workers"]] == ["gridworker"]
+    response = client.client.put(f"/api/v1/grids/{first_grid.code}/workers", {"usernames": ["alice"]},
+                                 content_type="application/json", headers=client.headers)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "workers"
+    assert list(first_grid.workers.values_list("username", flat=True)) == ["gridworker"]
+    other = api.as_user(gridworker).client.put(
+        f"/api/v1/grids/{first_grid.code}/workers", {"usernames": []}, content_type="application/json",
+        headers=api.headers)
+    assert other.status_code == 404  # a grid worker may see the grid but not reassign it

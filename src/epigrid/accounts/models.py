@@ -17,6 +17,13 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.username
 
+    @property
+    def home_code(self) -> str:
+        """The code of the user's first node: where events about the user themselves (logins, tokens)
+        are filed in the audit log, so that the auditors of that jurisdiction see them."""
+        codes = sorted(m.node_code for m in self.memberships.all())
+        return codes[0] if codes else ""
+
 
 class Membership(models.Model):
     """One role at one node of the tree (a division's 12-digit or a grid's 15-digit code)."""

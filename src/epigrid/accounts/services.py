@@ -92,7 +92,8 @@ def token_create(*, actor, username: str, name: str = "api", days: int | None = 
         expires_at=timezone.now() + timedelta(days=days) if days else None,
     )
     audit_record(actor=actor, action="token.create", object_type="api_token", object_id=token.pk,
-                 object_repr=f"{username}: {token}", changes={"expires_at": [None, str(token.expires_at)]})
+                 object_repr=f"{username}: {token}", jurisdiction_code=user.home_code,
+                 changes={"expires_at": [None, str(token.expires_at)]})
     return token, raw
 
 
@@ -103,7 +104,7 @@ def token_revoke(*, actor, token_id: int) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action="token.revoke", object_type="api_token", object_id=token.pk,
-                 object_repr=f"{token.user.username}: {token}")
+                 object_repr=f"{token.user.username}: {token}", jurisdiction_code=token.user.home_code)
     return token
 
 

@@ -57,8 +57,8 @@ def build_api() -> NinjaAPI:
     api = NinjaAPI(
         title="EpiGrid API",
         version="1",
-        description=_("Grid-based community epidemic prevention and control. Every list and object is "
-                      "limited to the caller's jurisdiction; anything outside it answers 404."),
+        description="网格化社区疫情防控平台接口。Grid-based community epidemic prevention and control. Every list "
+                    "and object is limited to the caller's jurisdiction; anything outside it answers 404.",
         auth=[TokenAuth(), django_auth],
         urls_namespace="api",
         renderer=Renderer(),

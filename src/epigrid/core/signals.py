@@ -6,22 +6,17 @@ from django.dispatch import receiver
 from .audit import audit_record
 
 
-def _home_code(user) -> str:
-    membership = user.memberships.order_by("node_code").first()
-    return membership.node_code if membership else ""
-
-
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
     audit_record(actor=user, action="login", object_type="user", object_id=user.pk,
-                 object_repr=user.get_username(), jurisdiction_code=_home_code(user))
+                 object_repr=user.get_username(), jurisdiction_code=user.home_code)
 
 
 @receiver(user_logged_out)
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
         audit_record(actor=user, action="logout", object_type="user", object_id=user.pk,
-                     object_repr=user.get_username(), jurisdiction_code=_home_code(user))
+                     object_repr=user.get_username(), jurisdiction_code=user.home_code)
 
 
 @receiver(user_login_failed)
@@ -33,4 +28,4 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     if request is not None:
         audit_record(actor=None, action="login_failed", object_type="user",
                  object_id=user.pk if user else "", object_repr=username,
-                 jurisdiction_code=_home_code(user) if user else "")
+                 jurisdiction_code=user.home_code if user else "")

@@ -14,7 +14,7 @@ from epigrid.core.scoping import in_scope
 
 from . import selectors
 from .locate import locate
-from .services import regions_import
+from .services import grid_set_workers, regions_import
 
 router = Router(tags=["regions"])
 
@@ -111,6 +111,17 @@ def grid(request, code: str):
     g = selectors.grid_get(user=request.user, code=code)
     g.chain = selectors.ancestors(code)
     return g
+
+
+class WorkersIn(Schema):
+    usernames: list[str] = Field(..., max_length=100, description="Grid workers responsible for the grid.")
+
+
+@router.put("/grids/{code}/workers", response={200: GridDetail, **ERRORS}, summary="Set a grid's grid workers")
+def grid_workers(request, code: str, body: WorkersIn):
+    """Each user must hold the grid_worker role at this grid or above it; the caller needs regions.edit."""
+    grid_set_workers(actor=request.user, grid_code=code, usernames=body.usernames)
+    return grid(request, code)
 
 
 class LocateQuery(Schema):

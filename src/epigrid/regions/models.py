@@ -14,6 +14,11 @@ class Level(models.TextChoices):
     COMMUNITY = "community", _("Community")
 
 
+def level_label(level: str) -> str:
+    """The display name of a level, grids included (for messages)."""
+    return str(_("Grid")) if level == "grid" else str(Level(level).label)
+
+
 class Division(models.Model):
     """An administrative division, province down to community, keyed by its 12-digit statistical code."""
 

@@ -11,6 +11,7 @@ import shapely
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pyproj import Geod
 
 from epigrid.accounts.roles import REGIONS_EDIT, Role
@@ -19,7 +20,7 @@ from epigrid.core.errors import FieldError, NotFound, ServiceError
 from epigrid.core.geo import CRS_CHOICES, in_china, transform_geometry
 from epigrid.core.scoping import LEVELS, code_level, code_prefix, in_scope
 
-from .models import Division, Grid, RegionsRevision
+from .models import Division, Grid, RegionsRevision, level_label
 
 MAX_FEATURES = 100_000
 # Each level's possible parents. Beijing and the other municipalities put districts right under the
@@ -139,7 +140,7 @@ def _parse_feature(index: int, raw, crs: str, errors: list[FieldError]) -> _Feat
                                  _("must be %(n)d digits, got %(code)r") % {"n": want, "code": code}))
     elif level in LEVELS and code_level(code) != level:
         errors.append(FieldError(_where(index, "properties.code"),
-                                 _("%(code)s is not a %(level)s code") % {"code": code, "level": level}))
+                                 _("%(code)s is not a %(level)s code") % {"code": code, "level": level_label(level)}))
     if not name:
         errors.append(FieldError(_where(index, "properties.name"), _("required")))
     elif len(name) > 100:
@@ -187,7 +188,7 @@ def _check_tree(features: list[_Feature], actor, errors: list[FieldError]) -> No
             errors.append(FieldError(where, _("parent %(p)s does not exist") % {"p": f.parent_code}))
         elif parent_level not in ALLOWED_PARENTS[f.level]:
             errors.append(FieldError(where, _("a %(level)s cannot sit under a %(parent)s")
-                                     % {"level": f.level, "parent": parent_level}))
+                                     % {"level": level_label(f.level), "parent": level_label(parent_level)}))
         elif not f.code.startswith(code_prefix(f.parent_code)):
             errors.append(FieldError(_where(f.index, "properties.code"),
                                      _("%(code)s is not under its parent %(p)s") % {"code": f.code, "p": f.parent_code}))
@@ -218,8 +219,9 @@ def regions_import(*, actor, data, crs: str = "wgs84") -> ImportResult:
     if not errors:
         _check_tree(features, actor, errors)
     if errors:
-        raise ServiceError(
-            _("%(n)d problem(s) found; nothing was imported.") % {"n": len(errors)}, errors)
+        raise ServiceError(ngettext("%(n)d problem found; nothing was imported.",
+                                    "%(n)d problems found; nothing was imported.", len(errors)) % {"n": len(errors)},
+                           errors)
 
     result = ImportResult()
     now = timezone.now()
