@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # serves its own Swagger UI files for /api/v1/docs instead of linking a CDN
     "js_lib_leaflet",
     "js_lib_htmx",
     "epigrid.core",
@@ -194,6 +195,9 @@ MAP_TILE_CRS = env_str("MAP_TILE_CRS", "wgs84")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
 # Above this many grids in view, the map draws the child divisions instead of every grid.
 MAP_MAX_GRIDS = env_int("MAP_MAX_GRIDS", 5000)
+
+# Largest GeoJSON body the import endpoint reads (a 20,000-grid city is about 10 MB).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 64) * 1024 * 1024
 
 # Personal data encryption key file (AES-GCM keys; see docs/data-protection.md).
 PII_KEY_FILE = Path(env_str("PII_KEY_FILE", str(VAR_DIR / "pii.key")))

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from epigrid.core.api import build_api
+from epigrid.core.api import api_not_found, build_api
 
 api = build_api()
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", api_not_found),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("epigrid.accounts.urls")),

@@ -87,13 +87,14 @@ def token_create(*, actor, username: str, name: str = "api", days: int | None = 
     if days is not None and days <= 0:
         raise ServiceError(_("Bad expiry."), [FieldError("days", _("must be positive"))])
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=raw[:10], digest=_digest(raw),
-        expires_at=timezone.now() + timedelta(days=days) if days else None,
-    )
-    audit_record(actor=actor, action="token.create", object_type="api_token", object_id=token.pk,
-                 object_repr=f"{username}: {token}", jurisdiction_code=user.home_code,
-                 changes={"expires_at": [None, str(token.expires_at)]})
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name[:100], prefix=raw[:10], digest=_digest(raw),
+            expires_at=timezone.now() + timedelta(days=days) if days else None,
+        )
+        audit_record(actor=actor, action="token.create", object_type="api_token", object_id=token.pk,
+                     object_repr=f"{username}: {token}", jurisdiction_code=user.home_code,
+                     changes={"expires_at": [None, str(token.expires_at)]})
     return token, raw
 
 
@@ -102,9 +103,10 @@ def token_revoke(*, actor, token_id: int) -> ApiToken:
     if token is None or (actor is not None and actor.pk != token.user_id):
         raise NotFound(_("No such token."))
     token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
-    audit_record(actor=actor, action="token.revoke", object_type="api_token", object_id=token.pk,
-                 object_repr=f"{token.user.username}: {token}", jurisdiction_code=token.user.home_code)
+    with transaction.atomic():
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="token.revoke", object_type="api_token", object_id=token.pk,
+                     object_repr=f"{token.user.username}: {token}", jurisdiction_code=token.user.home_code)
     return token
 
 

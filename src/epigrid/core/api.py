@@ -8,7 +8,8 @@ from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from epigrid.accounts.services import token_authenticate
 
@@ -24,6 +25,22 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+class SessionAuth(NinjaSessionAuth):
+    """The login cookie (with the CSRF check on writes), unless the client sent its own credentials:
+    a wrong bearer token must answer 401, not fall through to a CSRF failure."""
+
+    def __call__(self, request):
+        if request.headers.get("Authorization"):
+            return None
+        return super().__call__(request)
+
+
+class Pagination(PageNumberPagination):
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=1000)
 
 
 class ErrorItem(Schema):
@@ -59,7 +76,7 @@ def build_api() -> NinjaAPI:
         version="1",
         description="网格化社区疫情防控平台接口。Grid-based community epidemic prevention and control. Every list "
                     "and object is limited to the caller's jurisdiction; anything outside it answers 404.",
-        auth=[TokenAuth(), django_auth],
+        auth=[TokenAuth(), SessionAuth()],
         urls_namespace="api",
         renderer=Renderer(),
     )
@@ -97,6 +114,14 @@ def build_api() -> NinjaAPI:
     return api
 
 
+def api_not_found(request, rest=""):
+    """Unknown paths under /api/v1/ answer in the API's own error format, not an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": _("No such API endpoint."), "errors": []}, status=404,
+                        json_dumps_params={"ensure_ascii": False})
+
+
 router = Router(tags=["audit"])
 
 
@@ -123,7 +148,7 @@ class AuditFilter(Schema):
 
 
 @router.get("/audit", response={200: list[AuditOut], **ERRORS}, summary="Browse the audit log (auditors)")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def audit_list(request, filters: Query[AuditFilter]):
     return audit_events(viewer=request.user, actor_name=filters.user, object_id=filters.object,
                         action=filters.action, date_from=filters.date_from, date_to=filters.date_to)

@@ -9,12 +9,6 @@ class AuditFilterForm(forms.Form):
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            self.add_error("date_to", _("must not be before the start date"))
-        return data
-
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_bound else {}
         return {"actor_name": data.get("user") or None, "object_id": data.get("object") or None,

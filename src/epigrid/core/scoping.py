@@ -13,13 +13,15 @@ from django.db.models import Q, QuerySet
 
 from epigrid.accounts.roles import ROLE_ACTIONS
 
+from .validators import is_ascii_digits
+
 LEVELS = ("province", "city", "district", "street", "community", "grid")
 PREFIX_DIGITS = {"province": 2, "city": 4, "district": 6, "street": 9, "community": 12, "grid": 15}
 
 
 def code_level(code: str) -> str | None:
     """The level a code denotes by its shape, or None if it is not a valid division or grid code."""
-    if not isinstance(code, str) or not code.isdigit():
+    if not is_ascii_digits(code):
         return None
     if len(code) == 15:
         return "grid" if code[12:] != "000" and code_level(code[:12]) == "community" else None
@@ -87,6 +89,12 @@ def user_prefixes(user, action: str = "view") -> tuple[str, ...]:
 
 def in_scope(user, action: str, code: str) -> bool:
     return any(code.startswith(p) for p in user_prefixes(user, action))
+
+
+def strictly_below(user, action: str, code: str) -> bool:
+    """In scope and not one of the user's own nodes: a node is maintained by the level above it."""
+    own = {m.node_code for m in user.memberships.all() if action in ROLE_ACTIONS[m.role]}
+    return code not in own and in_scope(user, action, code)
 
 
 def can(user, action: str) -> bool:

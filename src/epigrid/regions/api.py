@@ -5,10 +5,10 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from epigrid.core.api import ERRORS
-from epigrid.core.errors import NotFound
+from epigrid.core.api import ERRORS, Pagination
+from epigrid.core.errors import FieldError, NotFound, ServiceError
 from epigrid.core.geo import from_wgs84, in_china, to_wgs84
 from epigrid.core.scoping import in_scope
 
@@ -90,8 +90,8 @@ def division(request, code: str):
     d = selectors.division_get(user=request.user, code=code)
     return {"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent.code if d.parent else None,
             "chain": selectors.ancestors(code),
-            "children": selectors.division_children(user=request.user, parent=code),
-            "grid_count": selectors.grids_within(user=request.user, code=code).count()}
+            "children": selectors.division_children(user=request.user, parent=code, checked=d),
+            "grid_count": selectors.grids_within(user=request.user, code=code, checked=d).count()}
 
 
 class GridsQuery(Schema):
@@ -99,7 +99,7 @@ class GridsQuery(Schema):
 
 
 @router.get("/grids", response={200: list[GridOut], **ERRORS}, summary="Grids under a division (paginated)")
-@paginate(PageNumberPagination, page_size=100, max_page_size=1000)
+@paginate(Pagination, page_size=100)
 def grids(request, q: Query[GridsQuery]):
     # Only the listed columns: the polygons are the bulk of each row and the list shows none of them.
     return (selectors.grids_within(user=request.user, code=q.within).select_related("community")
@@ -168,7 +168,25 @@ _GEOJSON_BODY = {"requestBody": {"required": True, "content": {"application/geo+
 def import_regions(request, q: Query[ImportQuery]):
     """Creates or updates divisions and grids. Any bad feature: 400 listing every problem by feature
     index (`features[3].properties.code`), and nothing is imported."""
-    return regions_import(actor=request.user, data=request.body, crs=q.crs).as_dict()
+    return regions_import(actor=request.user, data=_read_body(request), crs=q.crs).as_dict()
+
+
+def _read_body(request) -> bytes:
+    """The request body up to IMPORT_MAX_BYTES (Django's own 2.5 MB cap is for forms, too small for a
+    city's boundaries); larger bodies answer 413 without being read whole."""
+    limit = settings.IMPORT_MAX_BYTES
+    too_big = ServiceError(_("The file is too large."), [FieldError("body", _("at most %(mb)d MB")
+                                                                    % {"mb": limit // 2**20})], status=413)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise too_big
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise too_big
+    return body
 
 
 class ExportQuery(Schema):

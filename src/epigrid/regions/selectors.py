@@ -30,9 +30,14 @@ FIGURES = {
 }
 
 
+def _light(divisions):
+    """Divisions with their parent, without the polygons (the bulk of each row)."""
+    return divisions.select_related("parent").defer("geometry", "map_geometry", "parent__geometry",
+                                                    "parent__map_geometry")
+
+
 def division_get(*, user, code: str) -> Division:
-    division = (Division.objects.restrict(user, VIEW).filter(code=code).select_related("parent")
-                .defer("geometry", "map_geometry", "parent__geometry", "parent__map_geometry").first())
+    division = _light(Division.objects.restrict(user, VIEW).filter(code=code)).first()
     if division is None:
         raise NotFound(_("No such division."))
     return division
@@ -49,27 +54,26 @@ def home_nodes(*, user) -> list[Division | Grid]:
     """The top nodes of the user's jurisdiction: where their pages and maps start."""
     prefixes = user_prefixes(user, VIEW)
     codes = {m.node_code for m in user.memberships.all() if code_prefix(m.node_code) in prefixes}
-    divisions = list(Division.objects.filter(code__in=codes))
+    divisions = list(_light(Division.objects.filter(code__in=codes)))
     grids = list(Grid.objects.filter(code__in=codes))
     return sorted(divisions + grids, key=lambda n: n.code)
 
 
-def division_children(*, user, parent: str | None) -> list[Division]:
-    """Children of `parent` in scope; with no parent, the user's own top divisions."""
+def division_children(*, user, parent: str | None, checked: Division | None = None) -> list[Division]:
+    """Children of `parent` in scope; with no parent, the user's own top divisions. `checked`: the
+    parent, already fetched through division_get."""
     if not parent:
         return [n for n in home_nodes(user=user) if isinstance(n, Division)]
-    division_get(user=user, code=parent)  # 404 outside the scope
-    return list(Division.objects.restrict(user, VIEW).filter(parent__code=parent))
+    checked or division_get(user=user, code=parent)  # 404 outside the scope
+    return list(_light(Division.objects.restrict(user, VIEW).filter(parent__code=parent)))
 
 
-def grids_within(*, user, code: str):
+def grids_within(*, user, code: str, checked: Division | None = None):
     """Grids under a division (or that grid itself), in the user's scope, as a queryset."""
     if code_level(code) is None:
         raise NotFound(_("No such division."))
-    if len(code) == 15:
-        grid_get(user=user, code=code)
-    else:
-        division_get(user=user, code=code)
+    if checked is None:
+        (grid_get if len(code) == 15 else division_get)(user=user, code=code)  # 404 outside the scope
     return Grid.objects.restrict(user, VIEW).filter(prefix_q("code", code_prefix(code)))
 
 

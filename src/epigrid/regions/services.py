@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,9 +16,10 @@ from pyproj import Geod
 
 from epigrid.accounts.roles import REGIONS_EDIT, Role
 from epigrid.core.audit import audit_event, audit_record, audit_record_many
-from epigrid.core.errors import FieldError, NotFound, ServiceError
+from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
 from epigrid.core.geo import CRS_CHOICES, in_china, transform_geometry
-from epigrid.core.scoping import LEVELS, code_level, code_prefix, in_scope
+from epigrid.core.scoping import LEVELS, code_level, code_prefix, strictly_below
+from epigrid.core.validators import is_ascii_digits, text_problem
 
 from .models import Division, Grid, RegionsRevision, level_label
 
@@ -54,7 +55,6 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    codes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
@@ -77,6 +77,9 @@ def _load_document(data) -> list:
             data = json.loads(data)
         except ValueError as exc:
             raise ServiceError(_("The file is not valid JSON."), [FieldError("body", str(exc))]) from None
+        except RecursionError:
+            raise ServiceError(_("The file is not valid JSON."),
+                               [FieldError("body", _("nested too deeply"))]) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise ServiceError(_("Expected a GeoJSON FeatureCollection."),
                            [FieldError("type", _("must be \"FeatureCollection\""))])
@@ -107,7 +110,7 @@ def _geometry(index: int, raw, crs: str, errors: list[FieldError]):
     if not np.isfinite(coords).all() or not in_china(coords[:, 0], coords[:, 1]).all():
         errors.append(FieldError(where, _("coordinates lie outside China (expected longitude, latitude in degrees)")))
         return None
-    geom = transform_geometry(geom, crs)
+    geom = transform_geometry(shapely.force_2d(geom), crs)
     reason = shapely.is_valid_reason(geom)
     if reason != "Valid Geometry":
         errors.append(FieldError(where, _("invalid polygon: %(r)s") % {"r": reason}))
@@ -116,6 +119,15 @@ def _geometry(index: int, raw, crs: str, errors: list[FieldError]):
         errors.append(FieldError(where, _("the polygon has no area")))
         return None
     return geom
+
+
+def _code(value) -> str:
+    """A code as text: GIS tools write codes as strings or as integers; nothing else is a code."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return value.strip()[:20] if isinstance(value, str) else ""
 
 
 def _parse_feature(index: int, raw, crs: str, errors: list[FieldError]) -> _Feature | None:
@@ -127,24 +139,21 @@ def _parse_feature(index: int, raw, crs: str, errors: list[FieldError]) -> _Feat
         errors.append(FieldError(_where(index, "properties"), _("missing")))
         return None
     before = len(errors)
-    code = str(props.get("code") or "").strip()
-    name = str(props.get("name") or "").strip()
-    level = str(props.get("level") or "").strip().lower()
-    parent_code = str(props.get("parent_code") or props.get("parent") or "").strip()
+    code, parent_code = _code(props.get("code")), _code(props.get("parent_code") or props.get("parent"))
+    level = props.get("level").strip().lower() if isinstance(props.get("level"), str) else ""
+    name = props.get("name").strip() if isinstance(props.get("name"), str) else props.get("name")
     if level not in LEVELS:
         errors.append(FieldError(_where(index, "properties.level"),
                                  _("must be one of %(levels)s") % {"levels": ", ".join(LEVELS)}))
     want = 15 if level == "grid" else 12
-    if not code.isdigit() or len(code) != want:
+    if not is_ascii_digits(code, want):
         errors.append(FieldError(_where(index, "properties.code"),
                                  _("must be %(n)d digits, got %(code)r") % {"n": want, "code": code}))
     elif level in LEVELS and code_level(code) != level:
         errors.append(FieldError(_where(index, "properties.code"),
                                  _("%(code)s is not a %(level)s code") % {"code": code, "level": level_label(level)}))
-    if not name:
-        errors.append(FieldError(_where(index, "properties.name"), _("required")))
-    elif len(name) > 100:
-        errors.append(FieldError(_where(index, "properties.name"), _("at most 100 characters")))
+    if problem := text_problem(name, max_length=100):
+        errors.append(FieldError(_where(index, "properties.name"), problem))
     if level != "province" and not parent_code:
         errors.append(FieldError(_where(index, "properties.parent_code"), _("required")))
     geom = None
@@ -162,36 +171,40 @@ def _parse_feature(index: int, raw, crs: str, errors: list[FieldError]) -> _Feat
 
 
 def _check_tree(features: list[_Feature], actor, errors: list[FieldError]) -> None:
-    """Parents exist (in the file or the database), sit at an allowed level, and prefix their children."""
+    """Codes are the writer's to edit; parents prefix their children, exist (in the file or the
+    database) and sit at an allowed level.
+
+    The prefix check comes before any lookup, so only ancestors of a code the writer may edit are ever
+    looked up: an error never tells whether a code outside the writer's jurisdiction exists.
+    """
     in_file: dict[str, _Feature] = {}
     for f in features:
         if f.code in in_file:
             errors.append(FieldError(_where(f.index, "properties.code"),
                                      _("duplicate of features[%(i)d]") % {"i": in_file[f.code].index}))
         in_file[f.code] = f
-    wanted = {f.parent_code for f in features if f.parent_code} - in_file.keys()
-    known = dict(Division.objects.filter(code__in=wanted).values_list("code", "level"))
-    grid_codes = {f.code for f in features if f.level != "grid"} & set(
-        Grid.objects.filter(code__in=[f.code for f in features]).values_list("code", flat=True))
+    checked = []
     for f in features:
-        where = _where(f.index, "properties.parent_code")
-        if f.code in grid_codes:
-            errors.append(FieldError(_where(f.index, "properties.code"), _("already used by a grid")))
-        if actor is not None and not in_scope(actor, REGIONS_EDIT, f.code):
+        if actor is not None and not strictly_below(actor, REGIONS_EDIT, f.code):
             errors.append(FieldError(_where(f.index, "properties.code"),
                                      _("%(code)s is outside your jurisdiction") % {"code": f.code}))
-            continue
-        if f.level == "province":
-            continue
+        elif f.level != "province" and (code_level(f.parent_code) is None
+                                        or not f.code.startswith(code_prefix(f.parent_code))
+                                        or f.code == f.parent_code):
+            errors.append(FieldError(_where(f.index, "properties.code"),
+                                     _("%(code)s is not under its parent %(p)s") % {"code": f.code, "p": f.parent_code}))
+        elif f.level != "province":
+            checked.append(f)
+    wanted = {f.parent_code for f in checked} - in_file.keys()
+    known = dict(Division.objects.filter(code__in=wanted).values_list("code", "level"))
+    for f in checked:
+        where = _where(f.index, "properties.parent_code")
         parent_level = in_file[f.parent_code].level if f.parent_code in in_file else known.get(f.parent_code)
         if parent_level is None:
             errors.append(FieldError(where, _("parent %(p)s does not exist") % {"p": f.parent_code}))
         elif parent_level not in ALLOWED_PARENTS[f.level]:
             errors.append(FieldError(where, _("a %(level)s cannot sit under a %(parent)s")
                                      % {"level": level_label(f.level), "parent": level_label(parent_level)}))
-        elif not f.code.startswith(code_prefix(f.parent_code)):
-            errors.append(FieldError(_where(f.index, "properties.code"),
-                                     _("%(code)s is not under its parent %(p)s") % {"code": f.code, "p": f.parent_code}))
 
 
 def _map_geometry(geom) -> str:
@@ -208,7 +221,8 @@ def regions_import(*, actor, data, crs: str = "wgs84") -> ImportResult:
 
     Properties: code, name, level (province|city|district|street|community|grid), parent_code. Every
     problem is reported with its feature index; if there is any, nothing is written. `actor` None is
-    the command line (the operator of the install); a user needs `regions.edit` over every code.
+    the command line (the operator of the install); a user needs `regions.edit` over every code, and
+    may not edit their own node (the level above maintains it).
     """
     if crs not in CRS_CHOICES:
         raise ServiceError(_("Unknown coordinate system."),
@@ -223,6 +237,15 @@ def regions_import(*, actor, data, crs: str = "wgs84") -> ImportResult:
                                     "%(n)d problems found; nothing was imported.", len(errors)) % {"n": len(errors)},
                            errors)
 
+    try:
+        return _write(features, actor)
+    except IntegrityError:
+        # Another import created one of these codes between our read and our write (PostgreSQL runs
+        # them side by side; SQLite's IMMEDIATE transactions queue them instead).
+        raise Conflict(_("Another import changed these divisions or grids at the same time; try again.")) from None
+
+
+def _write(features: list[_Feature], actor) -> ImportResult:
     result = ImportResult()
     now = timezone.now()
     events = []
