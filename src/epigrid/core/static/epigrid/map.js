@@ -74,7 +74,7 @@
         }).addTo(map);
         el.dataset.featureCount = data.features.length;
         if (data.features.length) { map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
-        showLegend(data.meta, cuts);
+        if (data.features.length > 1) { showLegend(data.meta, cuts); } else { legend.remove(); }
         if (status) {
           status.textContent = data.features.length + " " + (data.meta.kind === "grid" ? el.dataset.countGrids : el.dataset.countDivisions);
         }
