@@ -121,3 +121,9 @@ def api():
             return self.client.post(f"/api/v1{path}{query}", body, content_type=content_type, headers=self.headers)
 
     return ApiClient()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(settings):
+    """Background tasks run in the caller, so a test sees their outcome at once."""
+    settings.TASKS_SYNC = True

@@ -4,7 +4,7 @@ import os
 import sys
 
 # Subcommands whose names are not valid Python module names, or read better with a dash.
-ALIASES = {"import": "import_data"}
+ALIASES = {"import": "import_data", "worker": "qcluster"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -67,11 +67,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "ninja",  # serves its own Swagger UI files for /api/v1/docs instead of linking a CDN
+    "django_q",
     "js_lib_leaflet",
     "js_lib_htmx",
     "epigrid.core",
     "epigrid.accounts",
     "epigrid.regions",
+    "epigrid.residents",
+    "epigrid.health",
+    "epigrid.patrol",
     "epigrid.demo",
 ]
 
@@ -137,6 +141,23 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Background work (imports, reports, scheduled checks): django-q2, with the database as the queue by
+# default and Redis when EPIGRID_REDIS_URL is set. `epigrid worker` runs the workers; `epigrid demo`
+# starts one beside the web server. TASKS_SYNC runs every task in the caller instead (tests).
+Q_CLUSTER = {
+    "name": "epigrid",
+    "workers": env_int("TASK_WORKERS", 1),
+    "timeout": 3600,
+    "retry": 3660,
+    "max_attempts": 1,
+    "catch_up": False,
+    "ack_failures": True,
+    "save_limit": 1000,
+    "label": "Tasks",
+    **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default", "poll": 1}),
+}
+TASKS_SYNC = env_bool("TASKS_SYNC", False)
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -173,6 +194,9 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
+
+# Uploaded files and generated reports: private, served only through views that check scope.
+MEDIA_ROOT = VAR_DIR / "media"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -13,4 +13,7 @@ urlpatterns = [
     path("", include("epigrid.accounts.urls")),
     path("", include("epigrid.core.urls")),
     path("", include("epigrid.regions.urls")),
+    path("", include("epigrid.residents.urls")),
+    path("", include("epigrid.health.urls")),
+    path("", include("epigrid.patrol.urls")),
 ]

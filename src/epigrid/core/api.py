@@ -105,11 +105,10 @@ def build_api() -> NinjaAPI:
     def _not_found(request, exc):
         return error(request, 404, _("Not found."))
 
-    from epigrid.accounts.api import router as accounts_router
-    from epigrid.regions.api import router as regions_router
+    from importlib import import_module
 
-    api.add_router("", regions_router)
-    api.add_router("", accounts_router)
+    for app in ("regions", "accounts", "residents", "health", "patrol"):
+        api.add_router("", import_module(f"epigrid.{app}.api").router)
     api.add_router("", router)
     return api
 

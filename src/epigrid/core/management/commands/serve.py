@@ -1,4 +1,5 @@
 import os
+import subprocess
 import sys
 
 from django.conf import settings
@@ -17,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--access-log", default=os.environ.get("EPIGRID_ACCESS_LOG", "-"),
                             help="Access log file, - for standard output (EPIGRID_ACCESS_LOG).")
         parser.add_argument("--no-collectstatic", action="store_true")
+        parser.add_argument("--with-worker", action="store_true",
+                            help="Also start a background task worker (`epigrid worker`), as the demo does.")
 
     def handle(self, *args, **opts):
         if not opts["no_collectstatic"] and not settings.DEBUG:
@@ -28,6 +31,9 @@ class Command(BaseCommand):
                 # The control socket sits at one fixed path per user, so two instances on a machine
                 # (a demo beside a benchmark) would fight over it; nothing here uses it.
                 "--no-control-socket"]
+        if opts["with_worker"]:
+            # A child in our process group: Ctrl-C in the terminal stops it with the web server.
+            subprocess.Popen([sys.executable, "-m", "epigrid.cli", "worker"])
         self.stdout.write(f"serving on http://{opts['bind']} with {workers} workers")
         self.stdout.flush()
         os.execv(sys.executable, argv)

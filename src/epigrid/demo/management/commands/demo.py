@@ -28,4 +28,4 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.flush()
         if not opts["no_serve"]:
-            call_command("serve", bind=f"127.0.0.1:{opts['port']}", workers=2)
+            call_command("serve", bind=f"127.0.0.1:{opts['port']}", workers=2, with_worker=True)

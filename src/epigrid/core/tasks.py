@@ -1,0 +1,45 @@
+"""Background work: one entry point (`enqueue`) over django-q2, and jobs whose progress users can see."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Job
+
+# Periodic tasks every app declares in its AppConfig.ready: (name, dotted function path, minutes).
+SCHEDULES: list[tuple[str, str, int]] = []
+
+
+def enqueue(func_path: str, *args, **kwargs) -> None:
+    """Run `func_path(*args, **kwargs)` on a worker (or right here when TASKS_SYNC is on)."""
+    from django_q.tasks import async_task
+
+    async_task(func_path, *args, sync=settings.TASKS_SYNC, **kwargs)
+
+
+def ensure_schedules(**kwargs) -> None:
+    """Create or update the periodic tasks (run after every migrate)."""
+    from django_q.models import Schedule
+
+    for name, func, minutes in SCHEDULES:
+        Schedule.objects.update_or_create(name=name, defaults={
+            "func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1})
+
+
+def job_progress(job: Job, *, done: int, total: int | None = None) -> None:
+    """Record progress without touching the rest of the row (a page polls it while the job runs)."""
+    values = {"done": done, "status": Job.Status.RUNNING}
+    if total is not None:
+        values["total"] = total
+    if job.started_at is None:
+        values["started_at"] = job.started_at = timezone.now()
+    Job.objects.filter(pk=job.pk).update(**values)
+
+
+def job_finish(job: Job, *, ok: bool, result: dict, message: str = "") -> None:
+    job.status = Job.Status.DONE if ok else Job.Status.FAILED
+    job.result, job.message, job.finished_at = result, message[:500], timezone.now()
+    if ok and job.total is not None:
+        job.done = job.total
+    job.save(update_fields=["status", "result", "message", "finished_at", "done"])
