@@ -20,17 +20,29 @@ VIEW = "view"  # divisions, grids and the records under them
 REGIONS_EDIT = "regions.edit"  # import GeoJSON, rename, assign grid workers
 USERS_MANAGE = "users.manage"
 AUDIT_VIEW = "audit.view"
+# Data tracking (residents, arrivals, observation, check-ins)
+RESIDENTS_VIEW = "residents.view"  # see residents in scope, personal data masked
+RESIDENTS_EDIT = "residents.edit"  # add, change, import residents; review arrivals
+PII_REVEAL = "pii.reveal"  # see an ID number or phone in full, with a reason (audited)
+HEALTH_RECORD = "health.record"  # enter check-ins, start and release observations
+# Grid patrol and incidents
+PATROL = "patrol"  # walk one's grids: start/end patrols, send track points
+INCIDENT_REPORT = "incident.report"
+INCIDENT_MANAGE = "incident.manage"  # register, reject, dispatch, verify, close, evaluate
+INCIDENT_HANDLE = "incident.handle"  # handle incidents dispatched to oneself or one's unit
 
-_STAFF = {VIEW}
+_GRID_STAFF = {VIEW, RESIDENTS_VIEW, HEALTH_RECORD, PATROL, INCIDENT_REPORT, INCIDENT_HANDLE}
+_ADMIN = {VIEW, REGIONS_EDIT, USERS_MANAGE, RESIDENTS_VIEW, RESIDENTS_EDIT, PII_REVEAL, HEALTH_RECORD,
+          INCIDENT_REPORT, INCIDENT_MANAGE, INCIDENT_HANDLE}
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.CITY_COMMANDER: frozenset({VIEW, REGIONS_EDIT, USERS_MANAGE, AUDIT_VIEW}),
-    Role.DISTRICT_ADMIN: frozenset({VIEW, REGIONS_EDIT, USERS_MANAGE}),
-    Role.STREET_ADMIN: frozenset({VIEW, REGIONS_EDIT, USERS_MANAGE}),
-    Role.COMMUNITY_WORKER: frozenset(_STAFF),
-    Role.GRID_WORKER: frozenset(_STAFF),
-    Role.VOLUNTEER: frozenset(_STAFF),
-    Role.CHARITY_STAFF: frozenset(_STAFF),
-    Role.CONSULTANT: frozenset(_STAFF),
+    Role.CITY_COMMANDER: frozenset(_ADMIN | {AUDIT_VIEW}),
+    Role.DISTRICT_ADMIN: frozenset(_ADMIN),
+    Role.STREET_ADMIN: frozenset(_ADMIN),
+    Role.COMMUNITY_WORKER: frozenset(_GRID_STAFF | {RESIDENTS_EDIT, PII_REVEAL, INCIDENT_MANAGE}),
+    Role.GRID_WORKER: frozenset(_GRID_STAFF),
+    Role.VOLUNTEER: frozenset({VIEW, INCIDENT_REPORT}),
+    Role.CHARITY_STAFF: frozenset({VIEW}),
+    Role.CONSULTANT: frozenset({VIEW}),
     # Read-only: sees everything under its node, including the audit log, and changes nothing.
-    Role.AUDITOR: frozenset({VIEW, AUDIT_VIEW}),
+    Role.AUDITOR: frozenset({VIEW, RESIDENTS_VIEW, AUDIT_VIEW}),
 }
