@@ -139,7 +139,10 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A file cache, not a per-process one: the web workers and the task worker share it (job progress,
+    # rate limits) on a single machine without Redis.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
 
 # Background work (imports, reports, scheduled checks): django-q2, with the database as the queue by
 # default and Redis when EPIGRID_REDIS_URL is set. `epigrid worker` runs the workers; `epigrid demo`

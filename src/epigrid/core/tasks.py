@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from .models import Job
@@ -27,14 +28,27 @@ def ensure_schedules(**kwargs) -> None:
             "func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1})
 
 
+def _progress_key(job_id) -> str:
+    return f"job-progress:{job_id}"
+
+
 def job_progress(job: Job, *, done: int, total: int | None = None) -> None:
-    """Record progress without touching the rest of the row (a page polls it while the job runs)."""
-    values = {"done": done, "status": Job.Status.RUNNING}
+    """Publish progress through the cache, not the job's row: a long import holds its writes in one
+    transaction, and a row updated inside it would stay invisible to the page polling it."""
     if total is not None:
-        values["total"] = total
-    if job.started_at is None:
-        values["started_at"] = job.started_at = timezone.now()
-    Job.objects.filter(pk=job.pk).update(**values)
+        job.total = total
+    job.done = done
+    cache.set(_progress_key(job.pk), {"done": done, "total": job.total}, timeout=24 * 3600)
+
+
+def job_state(job: Job) -> Job:
+    """The job with its latest published progress while it runs."""
+    if job.status in (Job.Status.QUEUED, Job.Status.RUNNING):
+        live = cache.get(_progress_key(job.pk))
+        if live:
+            job.done, job.total = live["done"], live["total"]
+            job.status = Job.Status.RUNNING
+    return job
 
 
 def job_finish(job: Job, *, ok: bool, result: dict, message: str = "") -> None:
@@ -42,4 +56,5 @@ def job_finish(job: Job, *, ok: bool, result: dict, message: str = "") -> None:
     job.result, job.message, job.finished_at = result, message[:500], timezone.now()
     if ok and job.total is not None:
         job.done = job.total
-    job.save(update_fields=["status", "result", "message", "finished_at", "done"])
+    job.save(update_fields=["status", "result", "message", "finished_at", "done", "total"])
+    cache.delete(_progress_key(job.pk))

@@ -1,8 +1,13 @@
 """Checks on free text shared by every import and form: one place for what a name may contain."""
 
+import datetime
+import functools
 import unicodedata
 
+import phonenumbers
 from django.utils.translation import gettext as _
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
 
 # Bidirectional overrides and isolates can make a name display as something else ("Trojan source").
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -27,3 +32,81 @@ def is_ascii_digits(value: str, length: int | None = None) -> bool:
     """ASCII 0-9 only: str.isdigit() also accepts '²', full-width and Arabic-Indic digits."""
     return (isinstance(value, str) and value.isascii() and value.isdigit()
             and (length is None or len(value) == length))
+
+
+# --- Resident ID numbers (居民身份证) -----------------------------------------------------------------
+# python-stdnum's stdnum.cn.ric is the rule: checksum, birth date, and a region code that existed in the
+# birth year. Its region lookup reads a data file and costs about 17 µs a call, too slow for a million-
+# row import, so its answer is cached per (region, year); the rest is cheap and called as is. The
+# property test in tests/core/test_validators.py checks this path against ric.is_valid itself.
+
+@functools.lru_cache(maxsize=100_000)
+def _ric_place_ok(region: str, year: int) -> bool:
+    try:
+        ric.get_birth_place(f"{region}{year:04d}01010000")  # the place check reads no more than this
+    except (ValidationError, KeyError):  # KeyError: stdnum's data has regions without a county name
+        return False
+    return True
+
+
+def cn_ric_problem(number: str, today: datetime.date | None = None) -> str | None:
+    """Why `number` (already compacted: no spaces, upper case) is not a valid resident ID number."""
+    if len(number) != 18 or not number[:17].isascii() or not number[:17].isdigit():
+        return _("must be 18 characters: 17 digits and a digit or X")
+    if number[-1] != ric.calc_check_digit(number):
+        return _("the check digit does not match (mistyped?)")
+    try:
+        birth = ric.get_birth_date(number)
+    except ValidationError:
+        return _("contains an impossible birth date")
+    if birth > (today or datetime.date.today()):
+        return _("the birth date is in the future")
+    if not _ric_place_ok(number[:6], birth.year):
+        return _("the region code %(r)s did not exist in %(y)d") % {"r": number[:6], "y": birth.year}
+    return None
+
+
+def compact_id_number(value: str) -> str:
+    return "".join(value.split()).replace("-", "").upper() if isinstance(value, str) else ""
+
+
+# --- Phone numbers ----------------------------------------------------------------------------------
+# phonenumbers is the rule. Parsing costs about 20 µs, so for the common case, an 11-digit mainland
+# mobile, its verdict is cached per 5-digit prefix, which is all that its CN metadata looks at; a
+# prefix on which three probes disagree is never cached and always parsed.
+
+def _valid_cn(number: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, "CN"))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+@functools.lru_cache(maxsize=20_000)
+def _mobile_prefix_ok(prefix: str) -> bool | None:
+    verdicts = {_valid_cn(prefix + tail) for tail in ("000000", "999999", "583172")}
+    return verdicts.pop() if len(verdicts) == 1 else None
+
+
+def normalise_phone(value: str) -> tuple[str, str | None]:
+    """(normalised phone, problem). Mainland mobiles become 11 digits; anything else E.164."""
+    if not isinstance(value, str):
+        return "", _("must be text")
+    raw = value.strip().replace(" ", "").replace("-", "")
+    if raw.startswith("+86"):
+        raw = raw[3:]
+    elif raw.startswith("0086"):
+        raw = raw[4:]
+    if len(raw) == 11 and raw.isascii() and raw.isdigit() and raw[0] == "1":
+        verdict = _mobile_prefix_ok(raw[:5])
+        if verdict is not None:
+            return raw, None if verdict else _("not a valid mobile number")
+    try:
+        parsed = phonenumbers.parse(value.strip(), "CN")
+    except phonenumbers.NumberParseException:
+        return "", _("not a phone number")
+    if not phonenumbers.is_valid_number(parsed):
+        return "", _("not a valid phone number")
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    national = e164.removeprefix("+86")
+    return (national if len(national) == 11 and national.startswith("1") else e164), None

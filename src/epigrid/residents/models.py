@@ -1,0 +1,104 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from epigrid.core import pii
+from epigrid.core.scoping import ScopedQuerySet
+
+
+class IdType(models.TextChoices):
+    RIC = "ric", _("Resident ID card")
+    PASSPORT = "passport", _("Passport")
+    HMT = "hmt", _("Hong Kong/Macau/Taiwan permit")
+    OTHER = "other", _("Other")
+
+
+class Tag(models.IntegerChoices):
+    """Vulnerability tags, stored together as bits of one integer (filterable on both databases)."""
+
+    ELDERLY_ALONE = 1, _("Elderly living alone")
+    DISABLED = 2, _("Disabled")
+    PREGNANT = 4, _("Pregnant")
+    CHRONIC = 8, _("Chronic illness")
+    LOW_INCOME = 16, _("Low income")
+
+
+class Source(models.TextChoices):
+    MANUAL = "manual", _("Entered by staff")
+    IMPORT = "import", _("Imported")
+    ARRIVAL = "arrival", _("Arrival self-registration")
+
+
+class Household(models.Model):
+    grid_code = models.CharField(_("grid"), max_length=15, db_index=True)
+    address = models.CharField(_("address"), max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    scope_field = "grid_code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+
+    def __str__(self):
+        return self.address
+
+
+class Resident(models.Model):
+    """A person living in (or arrived at) a grid. ID number and phone are stored only encrypted, with a
+    blind index to find them; see epigrid.core.pii. Anonymised residents keep their grid and counts."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    grid_code = models.CharField(_("grid"), max_length=15, db_index=True)
+    # The duplicate check runs per city (the first four digits of the code): cities do not see each other.
+    city_code = models.CharField(max_length=4)
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="members")
+    name = models.CharField(_("name"), max_length=50)
+    name_pinyin = models.CharField(max_length=200, blank=True, db_index=True)
+    name_initials = models.CharField(max_length=50, blank=True, db_index=True)
+    gender = models.CharField(_("gender"), max_length=1, blank=True, choices=[("M", _("male")), ("F", _("female"))])
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    id_type = models.CharField(_("ID type"), max_length=16, choices=IdType.choices, default=IdType.RIC)
+    id_number_enc = models.BinaryField(null=True, blank=True)
+    id_number_index = models.CharField(max_length=32, blank=True, db_index=True)
+    phone_enc = models.BinaryField(null=True, blank=True)
+    phone_index = models.CharField(max_length=32, blank=True, db_index=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    tags = models.PositiveSmallIntegerField(_("tags"), default=0)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    scope_field = "grid_code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["grid_code", "name"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            models.UniqueConstraint(fields=["city_code", "id_number_index"], name="resident_unique_id_per_city",
+                                    condition=~models.Q(id_number_index="")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def id_number_masked(self) -> str:
+        return pii.mask_id_number(pii.decrypt(self.id_number_enc, "id_number"))
+
+    @property
+    def phone_masked(self) -> str:
+        return pii.mask_phone(pii.decrypt(self.phone_enc, "phone"))
+
+    @property
+    def tag_labels(self) -> list[str]:
+        return [str(t.label) for t in Tag if self.tags & t.value]
