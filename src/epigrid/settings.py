@@ -125,7 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not Django's in-memory default, for the test database: the live-server browser tests
     # then see the same database over their own connections, as a real server would.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-epigrid.sqlite3")}
+    # One file per test run (by process id), so two runs side by side never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-epigrid-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout instead of
         # failing with "database is locked" halfway through a transaction.

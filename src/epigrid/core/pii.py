@@ -24,6 +24,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 NONCE_BYTES = 12
+# Which models hold ciphertexts: (app_label.Model, column names without the _enc suffix). Apps add
+# themselves in AppConfig.ready(); `epigrid rotate-key` re-encrypts exactly these.
+ENCRYPTED: list[tuple[str, tuple[str, ...]]] = []
 INDEX_HEX = 32  # 128 bits of HMAC-SHA256: no collisions among a country's ID numbers
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from epigrid.accounts.roles import RESIDENTS_VIEW
@@ -30,7 +30,7 @@ def residents_search(*, user, q: str = "", within: str = "", tag: int = 0):
             return qs.none()
         qs = qs.filter(prefix_q("grid_code", code_prefix(within)))
     if tag:
-        qs = qs.annotate(tag_bits=_bitand("tags", tag)).filter(tag_bits=tag)
+        qs = qs.annotate(tag_bits=F("tags").bitand(tag)).filter(tag_bits=tag)
     q = (q or "").strip()
     if not q:
         return qs
@@ -43,12 +43,6 @@ def residents_search(*, user, q: str = "", within: str = "", tag: int = 0):
         q = q.lower()
         return qs.filter(Q(name_pinyin__startswith=q) | Q(name_initials__startswith=q))
     return qs.filter(name__contains=q)
-
-
-def _bitand(field: str, value: int):
-    from django.db.models import F
-
-    return F(field).bitand(value)
 
 
 def resident_get(*, user, uid) -> Resident:

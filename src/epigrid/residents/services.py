@@ -116,12 +116,12 @@ def resident_reveal(*, actor, uid, field: str, reason: str) -> str:
     """The full ID number or phone, for a role that may see it, with a reason; always audited."""
     if field not in PII_FIELDS:
         raise ServiceError(_("Nothing to reveal."), [FieldError("field", _("one of id_number, phone"))])
-    reason = (reason or "").strip()
-    if len(reason) < 4:
-        raise ServiceError(_("Say why you need to see it."), [FieldError("reason", _("at least 4 characters"))])
     resident = Resident.objects.restrict(actor, PII_REVEAL).filter(uid=uid, anonymised_at__isnull=True).first()
     if resident is None:
         raise NotFound(_("No such resident."))
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ServiceError(_("Say why you need to see it."), [FieldError("reason", _("required"))])
     with transaction.atomic():
         _audit(actor, "resident.reveal", resident, [field], reason=reason[:500])
     return pii.decrypt(getattr(resident, f"{field}_enc"), field)
