@@ -1,0 +1,110 @@
+"""Scoped reads of observations, check-ins and alerts."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
+
+from epigrid.accounts.roles import HEALTH_RECORD, RESIDENTS_VIEW
+from epigrid.core.errors import NotFound
+from epigrid.core.scoping import code_level, code_prefix, prefix_q, user_prefixes
+
+from .models import Alert, AlertStatus, CheckIn, Observation, Status
+from .services import _is_uuid, current_slot, local_now
+
+
+def _within(qs, within: str):
+    if not within:
+        return qs
+    if code_level(within) is None:
+        return qs.none()
+    return qs.filter(prefix_q("grid_code", code_prefix(within)))
+
+
+def observations_list(*, user, status: str = "", kind: str = "", within: str = "", colour: str = "",
+                      reason: str = "", mine: bool = False, action: str = RESIDENTS_VIEW):
+    qs = (Observation.objects.restrict(user, action)
+          .select_related("resident", "resident__health_status", "worker"))
+    qs = _within(qs, within)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if reason:
+        qs = qs.filter(reason=reason)
+    if colour:
+        qs = qs.filter(resident__health_status__colour=colour)
+    if mine:
+        qs = qs.filter(Q(worker=user) | Q(grid_code__in=my_grid_codes(user)))
+    return qs
+
+
+def observation_get(*, user, uid, action: str = RESIDENTS_VIEW) -> Observation:
+    obs = None
+    if _is_uuid(uid):
+        obs = observations_list(user=user, action=action).filter(uid=uid).first()
+    if obs is None:
+        raise NotFound(_("No such observation."))
+    return obs
+
+
+def observation_for_checkin(*, user, uid) -> Observation:
+    """The few columns a check-in needs, when `user` may record check-ins for it."""
+    obs = None
+    if _is_uuid(uid):
+        obs = (Observation.objects.restrict(user, HEALTH_RECORD).filter(uid=uid)
+               .only("pk", "grid_code", "status", "start", "resident_id").first())
+    if obs is None:
+        raise NotFound(_("No such observation."), [])
+    return obs
+
+
+def checkins_of(*, observation: Observation):
+    return CheckIn.objects.filter(observation=observation).select_related("recorded_by")
+
+
+def alerts_list(*, user, status: str = "", kind: str = "", within: str = "", observation=None,
+                action: str = RESIDENTS_VIEW):
+    qs = Alert.objects.restrict(user, action).select_related("observation", "observation__resident")
+    qs = _within(qs, within)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if observation is not None:
+        qs = qs.filter(observation=observation)
+    return qs
+
+
+def my_grid_codes(user) -> list[str]:
+    """The grids a user works in: those naming them as a grid worker, and grid-level roles that may
+    record check-ins."""
+    codes = set(user.grids.values_list("code", flat=True)) if user.is_authenticated else set()
+    codes |= {p for p in user_prefixes(user, HEALTH_RECORD) if len(p) == 15}
+    return sorted(codes)
+
+
+def worker_today(*, user, now=None, uid=None) -> dict:
+    """"My grid today": the people under observation in the user's grids (or for whom they are
+    responsible), which of today's slots each has checked in, and their open alerts."""
+    today = local_now(now).date()
+    qs = observations_list(user=user, status=Status.ACTIVE, mine=uid is None, action=HEALTH_RECORD)
+    if uid is not None:
+        qs = qs.filter(uid=uid)
+    observations = list(
+        qs
+        .prefetch_related(
+            Prefetch("checkins", queryset=CheckIn.objects.filter(date=today), to_attr="today_checkins"),
+            Prefetch("alerts", queryset=Alert.objects.filter(status=AlertStatus.OPEN), to_attr="open_alerts"))
+        .order_by("grid_code", "resident__name"))
+    due = ["am"] if current_slot(now) == "am" else ["am", "pm"]
+    for obs in observations:
+        obs.slots_done = {c.slot for c in obs.today_checkins}
+        obs.missing_slots = [s for s in due if s not in obs.slots_done and obs.start <= today]
+    return {
+        "today": today,
+        "observations": observations,
+        "missing": sum(1 for o in observations if o.missing_slots),
+        "alerts": sum(len(o.open_alerts) for o in observations),
+        "grids": my_grid_codes(user),
+    }

@@ -1,0 +1,422 @@
+"""Writes for observation and check-ins. Each is keyword-only, transactional, scoped and audited; audit
+rows name the fields written, never a temperature, symptom or other personal value."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from epigrid.accounts.roles import HEALTH_RECORD
+from epigrid.core.audit import audit_event, audit_record, audit_record_many
+from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
+from epigrid.core.scoping import in_scope
+from epigrid.regions.models import Grid
+from epigrid.residents.models import Resident
+
+from .models import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    By,
+    CheckIn,
+    HealthStatus,
+    HealthStatusChange,
+    Kind,
+    Observation,
+    Reason,
+    Slot,
+    Status,
+    Symptom,
+)
+from .rules import colours_for
+
+TEMPERATURE_MIN, TEMPERATURE_MAX = Decimal("34.0"), Decimal("43.0")
+SYMPTOM_CODES = {Symptom.code(s): s.value for s in Symptom}
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+LINK_SALT = "epigrid.health.checkin-link"
+
+
+# -- settings (read on each call, so tests and deployments can change them) ----------------------------
+
+def observation_days() -> int:
+    return int(getattr(settings, "OBSERVATION_DAYS", 14))
+
+
+def fever_threshold() -> Decimal:
+    return Decimal(str(getattr(settings, "FEVER_THRESHOLD", 37.3)))
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(getattr(settings, "HEALTH_TIME_ZONE", "Asia/Shanghai"))
+
+
+def slot_deadlines() -> dict[str, time]:
+    """When each slot's check-in becomes overdue, local time (HEALTH_SLOT_DEADLINES, "HH:MM")."""
+    raw = getattr(settings, "HEALTH_SLOT_DEADLINES", {"am": "12:00", "pm": "20:00"})
+    return {slot: time.fromisoformat(raw[slot]) for slot in Slot.values}
+
+
+def local_now(when: datetime | None = None) -> datetime:
+    return (when or timezone.now()).astimezone(local_zone())
+
+
+def current_slot(when: datetime | None = None) -> str:
+    """The slot a check-in made at `when` belongs to: morning until the morning deadline."""
+    now = local_now(when)
+    return Slot.AM if now.time() < slot_deadlines()["am"] else Slot.PM
+
+
+# -- status -------------------------------------------------------------------------------------------
+
+def health_status_refresh(*, resident_ids, now=None) -> int:
+    """Recompute the colour of these residents (rules.py) and keep a history row for each change."""
+    now = now or timezone.now()
+    colours = colours_for(resident_ids, now)
+    current = {s.resident_id: s for s in HealthStatus.objects.filter(resident_id__in=list(colours))}
+    grids = dict(Resident.objects.filter(pk__in=list(colours)).values_list("pk", "grid_code"))
+    changes = []
+    for rid, (colour, rule) in colours.items():
+        status = current.get(rid)
+        previous = status.colour if status else ""
+        if status is None:
+            HealthStatus.objects.create(resident_id=rid, grid_code=grids[rid], colour=colour, rule=rule,
+                                        updated_at=now)
+        elif status.colour != colour or status.rule != rule:
+            HealthStatus.objects.filter(pk=status.pk).update(colour=colour, rule=rule, grid_code=grids[rid],
+                                                             updated_at=now)
+        if previous != colour:
+            changes.append(HealthStatusChange(resident_id=rid, grid_code=grids[rid], colour=colour,
+                                              previous=previous, rule=rule, at=now))
+    HealthStatusChange.objects.bulk_create(changes)
+    return len(changes)
+
+
+# -- observation --------------------------------------------------------------------------------------
+
+def _audit(actor, action: str, obs: Observation, changes: dict | None = None) -> None:
+    audit_record(actor=actor, action=action, object_type="observation", object_id=obs.uid,
+                 jurisdiction_code=obs.grid_code, changes=changes or {})
+
+
+def _first_worker(grid_code: str):
+    through = Grid.workers.through
+    row = (through.objects.filter(grid__code=grid_code, user__is_active=True).order_by("id")
+           .select_related("user").first())
+    return row.user if row else None
+
+
+def observation_start(*, actor, resident, kind, reason, start: date | None = None, days: int | None = None,
+                      worker=None) -> Observation:
+    """Put a resident under home or centralised observation from `start` (today) for `days`
+    (OBSERVATION_DAYS, 14): the planned end is `start + days`. `worker` defaults to the grid's first
+    grid worker. `actor` None is the system (arrival policy); otherwise HEALTH_RECORD over the resident."""
+    if not isinstance(resident, Resident):
+        resident = Resident.objects.filter(uid=resident).first()
+    if resident is None or resident.anonymised_at is not None or (
+            actor is not None and not in_scope(actor, HEALTH_RECORD, resident.grid_code)):
+        raise NotFound(_("No such resident."), [FieldError("resident", _("no such resident in your jurisdiction"))])
+    today = local_now().date()
+    start = start or today
+    days = observation_days() if days is None else days
+    errors = []
+    if kind not in Kind.values:
+        errors.append(FieldError("kind", _("one of %(v)s") % {"v": ", ".join(Kind.values)}))
+    if reason not in Reason.values:
+        errors.append(FieldError("reason", _("one of %(v)s") % {"v": ", ".join(Reason.values)}))
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 60:
+        errors.append(FieldError("days", _("a whole number of days from 1 to 60")))
+        days = observation_days()
+    if start > today + timedelta(days=30):
+        errors.append(FieldError("start", _("at most 30 days ahead")))
+    elif start + timedelta(days=days) < today:
+        errors.append(FieldError("start", _("this observation would already have ended")))
+    if worker is None:
+        worker = _first_worker(resident.grid_code)
+    elif not worker.is_active or not in_scope(worker, HEALTH_RECORD, resident.grid_code):
+        errors.append(FieldError("worker", _("not a grid worker of this resident's grid")))
+    if errors:
+        raise ServiceError(_("Please correct the marked fields."), errors)
+    obs = Observation(resident=resident, grid_code=resident.grid_code, kind=kind, reason=reason, start=start,
+                      planned_end=start + timedelta(days=days), worker=worker)
+    try:
+        with transaction.atomic():
+            if Observation.objects.filter(resident=resident, status=Status.ACTIVE).exists():
+                raise IntegrityError("active observation")
+            obs.save()
+            _audit(actor, "observation.start", obs,
+                   {"kind": [None, kind], "reason": [None, reason], "start": [None, str(start)],
+                    "planned_end": [None, str(obs.planned_end)], "worker": [None, worker.pk if worker else None]})
+            health_status_refresh(resident_ids=[resident.pk])
+    except IntegrityError:
+        raise Conflict(_("This person is already under observation."),
+                       [FieldError("resident", _("already under observation"))]) from None
+    return obs
+
+
+def _writable(actor, uid) -> Observation:
+    qs = Observation.objects.all() if actor is None else Observation.objects.restrict(actor, HEALTH_RECORD)
+    obs = qs.filter(uid=uid).select_related("resident").first() if _is_uuid(uid) else None
+    if obs is None:
+        raise NotFound(_("No such observation."))
+    return obs
+
+
+def _is_uuid(value) -> bool:
+    import uuid
+
+    if isinstance(value, uuid.UUID):
+        return True
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _end(actor, obs: Observation, status: str, when=None) -> None:
+    if obs.status != Status.ACTIVE:
+        raise Conflict(_("This observation has already ended."),
+                       [FieldError("status", _("already %(s)s") % {"s": obs.get_status_display()})])
+    now = when or timezone.now()
+    updated = Observation.objects.filter(pk=obs.pk, status=Status.ACTIVE).update(
+        status=status, ended_at=now,
+        released_at=now if status == Status.RELEASED else None,
+        released_by=actor if status == Status.RELEASED and actor is not None else None)
+    if not updated:  # ended by someone else a moment ago
+        raise Conflict(_("This observation has already ended."), [FieldError("status", _("already ended"))])
+    obs.refresh_from_db()
+
+
+def observation_release(*, actor, uid, confirm: bool = False, when: datetime | None = None) -> Observation:
+    """End an observation at or after its planned end, once the person confirming says so."""
+    obs = _writable(actor, uid)
+    if obs.status == Status.ACTIVE and local_now(when).date() < obs.planned_end:
+        raise Conflict(_("Not before the planned end."),
+                       [FieldError("planned_end", _("release on or after %(d)s") % {"d": obs.planned_end})])
+    if obs.status == Status.ACTIVE and not confirm:
+        raise ServiceError(_("Please confirm the release."), [FieldError("confirm", _("confirm the release"))])
+    with transaction.atomic():
+        _end(actor, obs, Status.RELEASED, when)
+        _audit(actor, "observation.release", obs, {"status": [Status.ACTIVE, Status.RELEASED]})
+        health_status_refresh(resident_ids=[obs.resident_id])
+    return obs
+
+
+def observation_send_to_hospital(*, actor, uid, when: datetime | None = None) -> Observation:
+    obs = _writable(actor, uid)
+    with transaction.atomic():
+        _end(actor, obs, Status.HOSPITAL, when)
+        _audit(actor, "observation.hospital", obs, {"status": [Status.ACTIVE, Status.HOSPITAL]})
+        health_status_refresh(resident_ids=[obs.resident_id])
+    return obs
+
+
+# -- the personal check-in link ------------------------------------------------------------------------
+
+def checkin_link_token(*, actor, uid) -> str:
+    """A signed token for the resident's own check-in page (no login), valid until planned end + 1 day."""
+    obs = _writable(actor, uid)
+    if obs.status != Status.ACTIVE:
+        raise Conflict(_("This observation has already ended."), [FieldError("status", _("ended"))])
+    expires = obs.planned_end + timedelta(days=1)
+    with transaction.atomic():
+        _audit(actor, "observation.link", obs, {"link": [None, f"until {expires}"]})
+    return signing.dumps([obs.uid.hex, expires.toordinal()], salt=LINK_SALT, compress=True)
+
+
+class LinkExpired(ServiceError):
+    status = 410
+
+
+def checkin_link_resolve(token: str, *, today: date | None = None) -> Observation:
+    """The active observation behind a personal link; NotFound when tampered, 410 when expired or ended."""
+    try:
+        uid_hex, expires = signing.loads(token, salt=LINK_SALT)
+        expires = date.fromordinal(int(expires))
+    except (signing.BadSignature, ValueError, TypeError, OverflowError):
+        raise NotFound(_("This link is not valid.")) from None
+    today = today or local_now().date()
+    obs = Observation.objects.filter(uid=uid_hex).select_related("resident").first() if _is_uuid(uid_hex) else None
+    if obs is None:
+        raise NotFound(_("This link is not valid."))
+    if today > expires or obs.status != Status.ACTIVE:
+        raise LinkExpired(_("This link has expired: the observation has ended."))
+    return obs
+
+
+# -- check-ins ----------------------------------------------------------------------------------------
+
+def clean_temperature(value) -> Decimal:
+    try:
+        t = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+        if not t.is_finite():
+            raise InvalidOperation
+        t = t.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError, TypeError):
+        raise ServiceError(_("Please correct the marked fields."),
+                           [FieldError("temperature", _("a number such as 36.5"))]) from None
+    if not TEMPERATURE_MIN <= t <= TEMPERATURE_MAX:
+        raise ServiceError(_("Please correct the marked fields."),
+                           [FieldError("temperature", _("between 34.0 and 43.0 °C"))])
+    return t
+
+
+def clean_symptoms(value) -> int:
+    """A list of symptom codes ("none" alone, or empty, for none) as the stored bits."""
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v.strip()]
+    codes = [str(v).strip().lower() for v in value]
+    unknown = [c for c in codes if c != "none" and c not in SYMPTOM_CODES]
+    if unknown or ("none" in codes and len(set(codes)) > 1) or len(codes) > 16:
+        raise ServiceError(_("Please correct the marked fields."), [FieldError(
+            "symptoms", _("none, or some of %(v)s") % {"v": ", ".join(SYMPTOM_CODES)})])
+    bits = 0
+    for c in codes:
+        bits |= SYMPTOM_CODES.get(c, 0)
+    return bits
+
+
+@cache
+def _insert_sql(vendor: str) -> tuple[str, tuple]:
+    """INSERT ... ON CONFLICT (client_id) DO NOTHING RETURNING id: one statement both stores a new
+    check-in and detects a retry (SQLite 3.35+ and PostgreSQL)."""
+    meta = CheckIn._meta
+    fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
+    q = connection.ops.quote_name
+    cols = ", ".join(q(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = (f"INSERT INTO {q(meta.db_table)} ({cols}) VALUES ({marks}) "
+           f"ON CONFLICT ({q(meta.get_field('client_id').column)}) DO NOTHING RETURNING {q(meta.pk.column)}")
+    return sql, fields
+
+
+def checkin_record(*, actor, observation: Observation, slot, temperature, symptoms, client_id: str,
+                   when: datetime | None = None) -> tuple[CheckIn, bool]:
+    """Store a check-in; returns it and whether it is new. The same `client_id` again returns the
+    stored check-in (a phone retrying). `actor` None: the resident through their personal link.
+    A temperature at or above FEVER_THRESHOLD (37.3) raises a fever alert, any symptom a symptom alert."""
+    if actor is not None and not in_scope(actor, HEALTH_RECORD, observation.grid_code):
+        raise NotFound(_("No such observation."))
+    errors = []
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        errors.append(FieldError("client_id", _("8 to 64 letters, digits or -_.: generated by the client")))
+    if slot not in Slot.values:
+        errors.append(FieldError("slot", _("am or pm")))
+    if errors:
+        raise ServiceError(_("Please correct the marked fields."), errors)
+    temperature = clean_temperature(temperature)
+    bits = clean_symptoms(symptoms)
+    now = when or timezone.now()
+    day = local_now(now).date()
+    if observation.status != Status.ACTIVE:
+        raise Conflict(_("This observation has already ended."), [FieldError("observation", _("ended"))])
+    if day < observation.start:
+        raise ServiceError(_("The observation has not started yet."),
+                           [FieldError("observation", _("starts on %(d)s") % {"d": observation.start})])
+    checkin = CheckIn(observation_id=observation.pk, grid_code=observation.grid_code, date=day, slot=slot,
+                      temperature=temperature, symptoms=bits, by=By.RESIDENT if actor is None else By.WORKER,
+                      recorded_by_id=actor.pk if actor is not None else None, recorded_at=now,
+                      client_id=client_id)
+    sql, fields = _insert_sql(connection.vendor)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [f.get_db_prep_save(getattr(checkin, f.attname), connection) for f in fields])
+            row = cursor.fetchone()
+        if row is None:
+            stored = CheckIn.objects.filter(client_id=client_id).first()
+            if stored is None or stored.observation_id != observation.pk:
+                raise Conflict(_("This client_id was used for another check-in."),
+                               [FieldError("client_id", _("already used; generate a new one"))])
+            return stored, False
+        checkin.pk = row[0]
+        events = [audit_event(actor=actor, action="checkin.record", object_type="checkin", object_id=checkin.pk,
+                              jurisdiction_code=checkin.grid_code,
+                              changes={"temperature": "recorded", "symptoms": "recorded", "slot": slot})]
+        kinds = []
+        if temperature >= fever_threshold():
+            kinds.append(AlertKind.FEVER)
+        if bits:
+            kinds.append(AlertKind.SYMPTOM)
+        if kinds:
+            alerts = Alert.objects.bulk_create([
+                Alert(observation_id=observation.pk, checkin_id=checkin.pk, grid_code=checkin.grid_code,
+                      kind=k, date=day, slot=slot, created_at=now) for k in kinds])
+            events += [audit_event(actor=actor, action="alert.raise", object_type="alert", object_id=a.pk,
+                                   jurisdiction_code=a.grid_code, changes={"kind": [None, a.kind]})
+                       for a in alerts]
+        audit_record_many(events)
+        if kinds:
+            health_status_refresh(resident_ids=[observation.resident_id], now=now)
+    return checkin, True
+
+
+# -- alerts -------------------------------------------------------------------------------------------
+
+def alert_handle(*, actor, alert_id: int) -> Alert:
+    qs = Alert.objects.all() if actor is None else Alert.objects.restrict(actor, HEALTH_RECORD)
+    alert = qs.filter(pk=alert_id).select_related("observation").first()
+    if alert is None:
+        raise NotFound(_("No such alert."))
+    if alert.status == AlertStatus.HANDLED:
+        return alert
+    alert.status, alert.handled_at = AlertStatus.HANDLED, timezone.now()
+    alert.handled_by = actor if actor is not None else None
+    with transaction.atomic():
+        alert.save(update_fields=["status", "handled_at", "handled_by"])
+        audit_record(actor=actor, action="alert.handle", object_type="alert", object_id=alert.pk,
+                     jurisdiction_code=alert.grid_code, changes={"status": [AlertStatus.OPEN, AlertStatus.HANDLED]})
+        health_status_refresh(resident_ids=[alert.observation.resident_id])
+    return alert
+
+
+def checkins_mark_overdue(*, now: datetime | None = None, lookback_days: int = 2) -> int:
+    """Raise one overdue alert for each slot missed by an active observation (a slot is missed when its
+    deadline passed with no check-in). Looks back `lookback_days` days, so a late run catches up; the
+    unique constraint makes a second run create nothing. Returns the number of new alerts."""
+    now = now or timezone.now()
+    local = local_now(now)
+    today = local.date()
+    first_day = today - timedelta(days=lookback_days)
+    zone, deadlines = local_zone(), slot_deadlines()
+    observations = list(Observation.objects.filter(status=Status.ACTIVE, start__lte=today)
+                        .values_list("pk", "grid_code", "start", "planned_end", "created_at", "resident_id"))
+    if not observations:
+        return 0
+    ids = [o[0] for o in observations]
+    done = set(CheckIn.objects.filter(observation_id__in=ids, date__gte=first_day)
+               .values_list("observation_id", "date", "slot"))
+    reported = set(Alert.objects.filter(observation_id__in=ids, kind=AlertKind.OVERDUE, date__gte=first_day)
+                   .values_list("observation_id", "date", "slot"))
+    new, residents = [], set()
+    for pk, grid_code, start, planned_end, created_at, resident_id in observations:
+        day = max(first_day, start)
+        while day <= min(today, planned_end):
+            for slot in Slot.values:
+                deadline = datetime.combine(day, deadlines[slot], tzinfo=zone)
+                key = (pk, day, slot)
+                # Not due before the observation existed, nor before the deadline.
+                if created_at < deadline <= now and key not in done and key not in reported:
+                    new.append(Alert(observation_id=pk, grid_code=grid_code, kind=AlertKind.OVERDUE,
+                                     date=day, slot=slot, created_at=now))
+                    residents.add(resident_id)
+            day += timedelta(days=1)
+    if not new:
+        return 0
+    with transaction.atomic():
+        Alert.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+        audit_record_many(audit_event(actor=None, action="alert.overdue", object_type="observation",
+                                      object_id=a.observation_id, jurisdiction_code=a.grid_code,
+                                      changes={"date": str(a.date), "slot": a.slot}) for a in new)
+        health_status_refresh(resident_ids=residents, now=now)
+    return len(new)

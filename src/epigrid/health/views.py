@@ -1,0 +1,179 @@
+"""Pages: the grid worker's "my grid today" (phone first), the staff list and detail of observations,
+and the resident's own check-in page reached through a signed link without logging in."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from epigrid.accounts.roles import HEALTH_RECORD, RESIDENTS_VIEW
+from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.scoping import can, in_scope
+
+from . import selectors, services
+from .models import AlertStatus, Colour, Kind, Reason, Slot, Status, Symptom
+
+SYMPTOM_CHOICES = [(Symptom.code(s), s.label) for s in Symptom]
+
+
+def _or_404(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except NotFound:
+        raise Http404 from None
+
+
+def _form_context(errors=None, values=None, now=None) -> dict:
+    return {"client_id": uuid.uuid4().hex, "slots": Slot.choices, "symptom_choices": SYMPTOM_CHOICES,
+            "default_slot": services.current_slot(now), "errors": {e.field: e.message for e in (errors or [])},
+            "values": values or {}}
+
+
+@login_required
+def today(request):
+    if not can(request.user, HEALTH_RECORD):
+        return render(request, "regions/no_jurisdiction.html", status=403)
+    context = selectors.worker_today(user=request.user)
+    context.update(_form_context())
+    return render(request, "health/today.html", context)
+
+
+@login_required
+@require_POST
+def today_checkin(request, uid):
+    """One person's check-in from "my grid today"; answers with their card (htmx) or back to the page."""
+    obs = _or_404(selectors.observation_for_checkin, user=request.user, uid=uid)
+    values = {"temperature": request.POST.get("temperature", ""), "slot": request.POST.get("slot", ""),
+              "symptoms": request.POST.getlist("symptoms")}
+    errors, saved = [], None
+    try:
+        saved, _created = services.checkin_record(
+            actor=request.user, observation=obs, slot=values["slot"], temperature=values["temperature"],
+            symptoms=values["symptoms"] or ["none"], client_id=request.POST.get("client_id", ""))
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        errors = exc.errors or [services.FieldError("temperature", exc.detail)]
+    if not request.headers.get("HX-Request"):
+        if errors:
+            messages.error(request, "; ".join(str(e.message) for e in errors))
+        return redirect("health:today")
+    context = selectors.worker_today(user=request.user, uid=uid)
+    context.update(_form_context(errors, values if errors else None))
+    context["obs"] = context["observations"][0] if context["observations"] else None
+    context["saved"] = saved
+    return render(request, "health/_person.html", context, status=200)
+
+
+@login_required
+def observation_list(request):
+    if not can(request.user, RESIDENTS_VIEW):
+        return render(request, "regions/no_jurisdiction.html", status=403)
+    g = request.GET
+    filters = {"status": g.get("status", "active"), "kind": g.get("kind", ""), "colour": g.get("colour", ""),
+               "within": g.get("within", "").strip()}
+    filters = {k: (v if v in _ALLOWED.get(k, (v,)) else "") for k, v in filters.items()}
+    qs = selectors.observations_list(user=request.user, **filters).order_by("-start", "-id")
+    page = Paginator(qs, 50).get_page(g.get("page"))
+    return render(request, "health/observations.html", {
+        "page": page, "filters": filters, "statuses": Status.choices, "kinds": Kind.choices,
+        "colours": Colour.choices})
+
+
+_ALLOWED = {"status": ("", *Status.values), "kind": ("", *Kind.values), "colour": ("", *Colour.values)}
+
+
+@login_required
+def observation_detail(request, uid):
+    obs = _or_404(selectors.observation_get, user=request.user, uid=uid)
+    may_record = in_scope(request.user, HEALTH_RECORD, obs.grid_code)
+    today_ = services.local_now().date()
+    return render(request, "health/observation.html", {
+        "obs": obs, "checkins": selectors.checkins_of(observation=obs)[:60],
+        "alerts": selectors.alerts_list(user=request.user, observation=obs)[:60],
+        "history": obs.resident.health_history.all()[:20], "may_record": may_record,
+        "may_release": may_record and obs.status == Status.ACTIVE and today_ >= obs.planned_end,
+        "reasons": dict(Reason.choices), "AlertStatus": AlertStatus,
+        "link": request.session.pop(f"link-{obs.uid}", None),
+    })
+
+
+def _post_action(request, uid, fn, done: str, **kwargs):
+    try:
+        fn(actor=request.user, uid=uid, **kwargs)
+        messages.success(request, done)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, "; ".join([exc.detail, *(str(e.message) for e in exc.errors)]))
+    return redirect("health:observation", uid=uid)
+
+
+@login_required
+@require_POST
+def observation_release(request, uid):
+    return _post_action(request, uid, services.observation_release, _("Released from observation."),
+                        confirm=request.POST.get("confirm") == "1")
+
+
+@login_required
+@require_POST
+def observation_hospital(request, uid):
+    return _post_action(request, uid, services.observation_send_to_hospital, _("Recorded: sent to hospital."))
+
+
+@login_required
+@require_POST
+def observation_link(request, uid):
+    try:
+        token = services.checkin_link_token(actor=request.user, uid=uid)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+        return redirect("health:observation", uid=uid)
+    request.session[f"link-{uid}"] = request.build_absolute_uri(reverse("health:resident_checkin", args=[token]))
+    return redirect("health:observation", uid=uid)
+
+
+@login_required
+@require_POST
+def alert_handle(request, alert_id):
+    try:
+        alert = services.alert_handle(actor=request.user, alert_id=alert_id)
+    except NotFound:
+        raise Http404 from None
+    nxt = request.POST.get("next", "")
+    if nxt == "today":
+        return redirect("health:today")
+    return redirect("health:observation", uid=alert.observation.uid)
+
+
+def resident_checkin(request, token):
+    """The resident's own check-in page, from the personal link: no login."""
+    try:
+        obs = services.checkin_link_resolve(token)
+    except ServiceError as exc:
+        return render(request, "health/resident_link_invalid.html", {"detail": exc.detail}, status=exc.status)
+    values, errors, saved = {}, [], None
+    if request.method == "POST":
+        values = {"temperature": request.POST.get("temperature", ""), "slot": request.POST.get("slot", ""),
+                  "symptoms": request.POST.getlist("symptoms")}
+        try:
+            saved, _created = services.checkin_record(
+                actor=None, observation=obs, slot=values["slot"], temperature=values["temperature"],
+                symptoms=values["symptoms"] or ["none"], client_id=request.POST.get("client_id", ""))
+        except ServiceError as exc:
+            errors = exc.errors or [services.FieldError("temperature", exc.detail)]
+    today_ = services.local_now().date()
+    done = {c.slot for c in obs.checkins.filter(date=today_)}
+    context = _form_context(errors, values if errors else None)
+    context.update({"obs": obs, "saved": saved, "done": done, "today": today_,
+                    "masked_name": obs.resident.name[:1] + "*" * max(1, len(obs.resident.name) - 1)})
+    return render(request, "health/resident_checkin.html", context, status=400 if errors else 200)
