@@ -1,18 +1,18 @@
 """Patrols, track points, patrol plans, the category tree, incidents and their workflow, KPIs."""
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
 from epigrid.core.api import ERRORS, ErrorOut, Pagination
 
-from . import patrols, selectors, services
+from . import kpis, patrols, selectors, services
 from .workflow import ACTIONS
 
 router = Router(tags=["patrol"])
@@ -371,3 +371,66 @@ def notification_read(request, notification_id: int):
     services.notification_read(actor=request.user, notification_id=notification_id)
     return 204, None
 
+
+
+# ---------------------------------------------------------------- KPIs
+
+class KpiQuery(Schema):
+    within: str = Field(..., pattern=r"^\d{12}(\d{3})?$", description="A division or grid code in your jurisdiction.")
+    by: Literal[kpis.BY_LEVELS] | None = Field(  # type: ignore[valid-type]
+        None, description="Rows per: district, street, community, grid or worker (default: the level below).")
+    date_from: date | None = Field(None, description="Default: 30 days up to date_to.")
+    date_to: date | None = Field(None, description="Default: today.")
+
+
+class KpiFigures(Schema):
+    reported: int
+    registered: int
+    rejected: int
+    closed: int
+    closed_on_time: int
+    escalated: int
+    reported_patrol: int
+    reported_staff: int
+    reported_public: int
+    closure_rate: float | None
+    on_time_rate: float | None
+    median_close_hours: float | None
+    patrols: int
+    patrols_planned: int | None
+    coverage: float | None = Field(..., description="Patrols done / planned.")
+    checkpoints_visited: int
+    checkpoints_planned: int
+    checkpoint_rate: float | None
+    patrol_km: float
+
+
+class KpiRow(KpiFigures):
+    code: str
+    user_id: int | None
+    name: str
+
+
+class KpiOut(Schema):
+    within: str
+    by: str
+    date_from: date
+    date_to: date
+    rows: list[KpiRow]
+    total: KpiFigures
+
+
+@router.get("/kpis", response={200: KpiOut, **ERRORS}, summary="KPIs per child node for a period")
+def kpi_table(request, q: Query[KpiQuery]):
+    """Reported, registered, closed, closure and on-time rates, median time to close, by source, patrol
+    coverage and checkpoints, per district / street / community / grid / grid worker. From daily rollups."""
+    return kpis.kpi_table(user=request.user, within=q.within, by=q.by, date_from=q.date_from, date_to=q.date_to)
+
+
+@router.get("/kpis/xlsx", response={200: None, **ERRORS}, url_name="kpi_xlsx", summary="The same KPIs as XLSX")
+def kpi_xlsx(request, q: Query[KpiQuery]):
+    table = kpis.kpi_table(user=request.user, within=q.within, by=q.by, date_from=q.date_from, date_to=q.date_to)
+    response = HttpResponse(kpis.kpi_xlsx(table),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="kpi-{q.within}-{table["date_from"]}-{table["date_to"]}.xlsx"'
+    return response

@@ -1,1 +1,15 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+app_name = "patrol"
+
+urlpatterns = [
+    path("patrol/", views.patrol_home, name="home"),
+    path("patrol/report/", views.report, name="report"),
+    path("patrol/incidents/", views.incident_list, name="incidents"),
+    path("patrol/incidents/<int:incident_id>/", views.incident_page, name="incident"),
+    path("patrol/incidents/<int:incident_id>/<str:action>/", views.incident_act, name="act"),
+    path("patrol/patrols/<int:patrol_id>/", views.patrol_page, name="patrol"),
+    path("patrol/kpis/", views.kpi_page, name="kpis"),
+]

@@ -1,0 +1,176 @@
+"""Pages: the grid worker's phone pages (patrol, report, to-do), incident pages with the workflow buttons,
+a patrol's track, and the KPI table. Thin: every rule is in the services and selectors."""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from epigrid.accounts.roles import INCIDENT_REPORT, PATROL
+from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.scoping import can, user_prefixes
+from epigrid.regions.selectors import home_nodes
+
+from . import kpis, selectors, services
+from .models import Checkpoint, Incident
+from .workflow import ACTIONS
+
+
+def _or_404(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except NotFound:
+        raise Http404 from None
+
+
+def _error(request, exc: ServiceError) -> None:
+    details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+    messages.error(request, f"{exc.detail} {details}".strip())
+
+
+@login_required
+def patrol_home(request):
+    """The grid worker's phone page: the patrol button, report, and what waits for them."""
+    return render(request, "patrol/home.html", {
+        "patrol": selectors.active_patrol(user=request.user),
+        "can_patrol": can(request.user, PATROL),
+        "can_report": can(request.user, INCIDENT_REPORT),
+        "grids": [p for p in user_prefixes(request.user, PATROL) if len(p) == 15],
+        "todo": selectors.todo(user=request.user)[:30],
+        "notifications": selectors.notifications_for(user=request.user, unread=True)[:10],
+        "client_id": uuid.uuid4().hex,
+    })
+
+
+@login_required
+def report(request):
+    context = {"categories": selectors.category_choices(), "values": {}, "errors": {},
+               "patrol": selectors.active_patrol(user=request.user)}
+    if request.method == "POST":
+        data = request.POST
+        try:
+            incident = services.incident_report(
+                actor=request.user, client_id=data.get("client_id") or None, category=data.get("category", ""),
+                description=data.get("description", ""), lon=data.get("lon"), lat=data.get("lat"),
+                crs=data.get("crs") or "wgs84", address=data.get("address", ""),
+                patrol_id=int(data["patrol_id"]) if data.get("patrol_id", "").isdigit() else None,
+                photos=request.FILES.getlist("photos"))
+        except ServiceError as exc:
+            context["values"] = data
+            context["errors"] = {e.field.split("[")[0]: e.message for e in exc.errors}
+            context["detail"] = exc.detail
+            context["client_id"] = data.get("client_id") or uuid.uuid4().hex
+            return render(request, "patrol/report.html", context, status=400)
+        messages.success(request, _("Incident #%(id)d reported.") % {"id": incident.pk})
+        return redirect("patrol:incident", incident.pk)
+    context["client_id"] = uuid.uuid4().hex
+    return render(request, "patrol/report.html", context)
+
+
+@login_required
+def incident_list(request):
+    state = request.GET.get("state") or None
+    if state not in Incident.State.values:
+        state = None
+    incidents = selectors.incidents_list(user=request.user, state=state).select_related("reporter", "assignee")
+    return render(request, "patrol/incidents.html", {"incidents": incidents[:200], "state": state,
+                                                     "states": Incident.State.choices})
+
+
+@login_required
+def incident_page(request, incident_id: int):
+    incident = _or_404(selectors.incident_get, user=request.user, incident_id=incident_id)
+    from epigrid.regions.models import Grid
+
+    grid = Grid.objects.filter(code=incident.grid_code).prefetch_related("workers").first()
+    return render(request, "patrol/incident.html", {
+        "incident": incident, "timeline": selectors.incident_timeline(incident),
+        "photos": list(incident.photos.all()),
+        "actions": selectors.incident_actions_for(user=request.user, incident=incident),
+        "grid": grid, "candidates": grid.workers.all() if grid else [],
+    })
+
+
+@login_required
+@require_POST
+def incident_act(request, incident_id: int, action: str):
+    if action not in ACTIONS:
+        raise Http404
+    data = request.POST
+    kwargs = {
+        "register": lambda: {"comment": data.get("comment", "")},
+        "reject": lambda: {"reason": data.get("reason", ""), "comment": data.get("comment", ""),
+                           "duplicate_of": int(data["duplicate_of"]) if data.get("duplicate_of", "").isdigit() else None},
+        "dispatch": lambda: {"assignee": data.get("assignee") or None, "unit": data.get("unit", ""),
+                             "comment": data.get("comment", "")},
+        "handle": lambda: {"result": data.get("result", ""), "photos": request.FILES.getlist("photos")},
+        "verify": lambda: {"passed": data.get("passed") == "yes", "comment": data.get("comment", "")},
+        "close": lambda: {"comment": data.get("comment", "")},
+        "evaluate": lambda: {"rating": int(data["rating"]) if data.get("rating", "").isdigit() else 0,
+                             "comment": data.get("comment", "")},
+    }[action]()
+    try:
+        services.INCIDENT_ACTIONS[action](actor=request.user, incident_id=incident_id, **kwargs)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        _error(request, exc)
+    return redirect("patrol:incident", incident_id)
+
+
+@login_required
+def patrol_page(request, patrol_id: int):
+    patrol = _or_404(selectors.patrol_get, user=request.user, patrol_id=patrol_id)
+    import json
+
+    checkpoints = list(Checkpoint.objects.restrict(request.user).filter(grid_code=patrol.grid_code)
+                       .values("name", "lon", "lat", "radius_m"))
+    return render(request, "patrol/patrol.html", {
+        "patrol": patrol, "track": json.dumps(selectors.patrol_track(patrol)),
+        "checkpoints": json.dumps(checkpoints, ensure_ascii=False),
+        "tile_url": settings.MAP_TILE_URL,
+    })
+
+
+def _date(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def kpi_page(request):
+    within = request.GET.get("within", "")
+    if not within:
+        nodes = home_nodes(user=request.user)
+        if not nodes:
+            raise Http404
+        return redirect(f"{request.path}?within={nodes[0].code}")
+    by = request.GET.get("by") or None
+    table, error = None, None
+    try:
+        table = kpis.kpi_table(user=request.user, within=within, by=by, date_from=_date(request.GET.get("date_from")),
+                               date_to=_date(request.GET.get("date_to")))
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        error = exc
+    if request.GET.get("format") == "xlsx" and table:
+        response = HttpResponse(kpis.kpi_xlsx(table),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="kpi-{within}.xlsx"'
+        return response
+    from epigrid.regions.selectors import ancestors
+
+    return render(request, "patrol/kpis.html", {
+        "table": table, "error": error, "within": within, "columns": kpis.COLUMNS, "rates": kpis.RATES,
+        "by_levels": kpis.BY_LEVELS, "chain": ancestors(within, request.user),
+        "query": request.GET.urlencode(),
+    })
