@@ -197,3 +197,22 @@ def test_alerts_scoping(api, observation, request, user, visible, handle, gridwo
 def test_unauthenticated_reads_are_401(api, observation):
     for path in ["/observations", f"/observations/{observation.uid}", "/alerts"]:
         assert api.get(path).status_code == 401
+
+
+def test_the_check_in_path_stays_lean(api, observation, gridworker):
+    """Query-count baseline: token, memberships, observation, then one INSERT for the check-in and one for
+    its audit row. A retry adds one SELECT for the stored check-in and writes nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api.as_user(gridworker)
+    api.post("/checkins", checkin_body(observation))  # the token's last-used time is touched once
+    body = checkin_body(observation)
+    with CaptureQueriesContext(connection) as new:
+        assert api.post("/checkins", body).status_code == 201
+    with CaptureQueriesContext(connection) as retry:
+        assert api.post("/checkins", body).status_code == 200
+    statements = lambda ctx: [q["sql"].split()[0] for q in ctx.captured_queries  # noqa: E731
+                              if "SAVEPOINT" not in q["sql"]]
+    assert statements(new) == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"]
+    assert statements(retry) == ["SELECT", "SELECT", "SELECT", "INSERT", "SELECT"]
