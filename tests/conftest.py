@@ -124,6 +124,13 @@ def api():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(settings, request):
+    """A cache of the test's own (rate limits, job progress), not the file cache shared with others."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": request.node.nodeid}}
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(settings):
     """Background tasks run in the caller, so a test sees their outcome at once."""
     settings.TASKS_SYNC = True

@@ -227,6 +227,13 @@ MAP_MAX_GRIDS = env_int("MAP_MAX_GRIDS", 5000)
 # Largest GeoJSON body the import endpoint reads (a 20,000-grid city is about 10 MB).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 64) * 1024 * 1024
 
+# Data tracking. Defaults for jurisdictions without an arrival policy of their own.
+OBSERVATION_DAYS = env_int("OBSERVATION_DAYS", 14)
+ARRIVAL_RISK_ORIGINS = env_list("ARRIVAL_RISK_ORIGINS")
+ARRIVAL_RATE_PER_HOUR = env_int("ARRIVAL_RATE_PER_HOUR", 10)
+# Days after an observation ends before the person's data is anonymised (`epigrid purge`, daily).
+RETENTION_DAYS = env_int("RETENTION_DAYS", 30)
+
 # Personal data encryption key file (AES-GCM keys; see docs/data-protection.md).
 PII_KEY_FILE = Path(env_str("PII_KEY_FILE", str(VAR_DIR / "pii.key")))
 

@@ -3,7 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from epigrid.accounts.roles import RESIDENTS_EDIT
 from epigrid.core.errors import NotFound
+from epigrid.core.scoping import in_scope
 
 from . import selectors
 
@@ -45,6 +47,7 @@ def division_page(request, code):
                "grid_count": grids.count()}
     if division.level == "community":
         context["grids"] = grids.prefetch_related("workers")
+        context["can_print_qr"] = in_scope(request.user, RESIDENTS_EDIT, code)
     return render(request, "regions/division.html", context)
 
 

@@ -4,10 +4,11 @@ from uuid import UUID
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from epigrid.core.api import ERRORS, Pagination
+from epigrid.accounts.roles import RESIDENTS_VIEW
+from epigrid.core.api import ERRORS, ErrorOut, Pagination
 
-from . import selectors, services
-from .models import Tag
+from . import arrivals, selectors, services
+from .models import Arrival, Tag
 
 router = Router(tags=["residents"])
 
@@ -109,3 +110,65 @@ def resident_update(request, uid: UUID, body: ResidentIn):
 def resident_reveal(request, uid: UUID, body: RevealIn):
     value = services.resident_reveal(actor=request.user, uid=uid, field=body.field, reason=body.reason)
     return {"field": body.field, "value": value}
+
+
+class ArrivalOut(Schema):
+    uid: UUID
+    resident_uid: UUID = Field(..., alias="resident.uid")
+    resident_name: str = Field(..., alias="resident.name")
+    grid_code: str
+    origin_province: str
+    origin_city: str
+    arrival_date: date
+    transport: str
+    transport_number: str
+    places_14d: str
+    temperature: float | None
+    observation_started: bool
+    reviewed: bool
+
+    @staticmethod
+    def resolve_reviewed(obj):
+        return obj.reviewed_at is not None
+
+
+class ArrivalQuery(Schema):
+    pending: bool = Field(False, description="Only those not yet reviewed")
+
+
+@router.get("/arrivals", response={200: list[ArrivalOut], **ERRORS}, summary="Arrivals in your jurisdiction")
+@paginate(Pagination, page_size=50)
+def arrival_list(request, q: Query[ArrivalQuery]):
+    qs = Arrival.objects.restrict(request.user, RESIDENTS_VIEW).select_related("resident")
+    return qs.filter(reviewed_at__isnull=True) if q.pending else qs
+
+
+@router.post("/arrivals/{uid}/review", response={200: ArrivalOut, **ERRORS, 409: ErrorOut}, summary="Mark reviewed")
+def arrival_review(request, uid: UUID):
+    arrivals.arrival_review(actor=request.user, uid=uid)
+    return Arrival.objects.select_related("resident").get(uid=uid)
+
+
+class PolicyIn(Schema):
+    risk_origins: list[str] = Field(default_factory=list, max_length=200,
+                                    description="Provinces or cities (as written: 湖北省, 武汉市)")
+    observe_all: bool = False
+    days: int = 14
+
+
+class PolicyOut(Schema):
+    node_code: str
+    risk_origins: list[str]
+    observe_all: bool
+    days: int
+
+    @staticmethod
+    def resolve_risk_origins(obj):
+        return sorted(obj.origins)
+
+
+@router.put("/arrival-policies/{code}", response={200: PolicyOut, **ERRORS},
+            summary="Set who starts home observation on arrival, for a division and below")
+def arrival_policy_set(request, code: str, body: PolicyIn):
+    return arrivals.arrival_policy_set(actor=request.user, node_code=code, risk_origins=body.risk_origins,
+                                       observe_all=body.observe_all, days=body.days)

@@ -6,6 +6,7 @@ class ResidentsConfig(AppConfig):
     label = "residents"
 
     def ready(self):
-        from epigrid.core import pii
+        from epigrid.core import pii, tasks
 
         pii.ENCRYPTED.append(("residents.Resident", ("id_number", "phone")))
+        tasks.SCHEDULES.append(("residents.purge", "epigrid.residents.retention.purge_task", 24 * 60))

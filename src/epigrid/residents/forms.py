@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import IdType, Tag
+from .models import IdType, Tag, Transport
 
 
 class ResidentForm(forms.Form):
@@ -24,3 +24,31 @@ class ResidentForm(forms.Form):
 class RevealForm(forms.Form):
     field = forms.ChoiceField(choices=[("id_number", _("ID number")), ("phone", _("Mobile phone"))])
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class ArrivalForm(forms.Form):
+    """The public arrival registration form (rules in arrivals.arrival_register)."""
+
+    name = forms.CharField(label=_("Name"), max_length=50)
+    id_type = forms.ChoiceField(label=_("ID type"), choices=IdType.choices, initial=IdType.RIC)
+    id_number = forms.CharField(label=_("ID number"), max_length=30)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    address = forms.CharField(label=_("Address in this community (building, unit, room)"), max_length=200)
+    origin_province = forms.CharField(label=_("Arriving from: province"), max_length=30)
+    origin_city = forms.CharField(label=_("Arriving from: city"), max_length=30)
+    arrival_date = forms.CharField(label=_("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
+    transport = forms.ChoiceField(label=_("Transport"), choices=Transport.choices)
+    transport_number = forms.CharField(label=_("Train, flight or plate number"), max_length=30, required=False)
+    places_14d = forms.CharField(label=_("Places stayed in the last 14 days"), max_length=300, required=False)
+    symptoms = forms.MultipleChoiceField(label=_("Symptoms"), required=False, widget=forms.CheckboxSelectMultiple)
+    temperature = forms.CharField(label=_("Temperature (°C)"), max_length=5, required=False,
+                                  widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    lon = forms.CharField(required=False, widget=forms.HiddenInput)
+    lat = forms.CharField(required=False, widget=forms.HiddenInput)
+    consent = forms.BooleanField(label=_("I have read the notice above and agree"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from epigrid.health.models import Symptom
+
+        super().__init__(*args, **kwargs)
+        self.fields["symptoms"].choices = [(Symptom.code(s), s.label) for s in Symptom]

@@ -102,3 +102,70 @@ class Resident(models.Model):
     @property
     def tag_labels(self) -> list[str]:
         return [str(t.label) for t in Tag if self.tags & t.value]
+
+
+class Transport(models.TextChoices):
+    TRAIN = "train", _("Train")
+    FLIGHT = "flight", _("Flight")
+    COACH = "coach", _("Coach")
+    CAR = "car", _("Car")
+    OTHER = "other", _("Other")
+
+
+class ArrivalPolicy(models.Model):
+    """Who starts home observation on arrival, per jurisdiction node (the nearest node above a
+    community wins; with none, the settings' defaults)."""
+
+    node_code = models.CharField(_("jurisdiction"), max_length=12, unique=True)
+    # Provinces or cities, by name as people write them (湖北省, 武汉市); one per line.
+    risk_origins = models.TextField(_("risk origins"), blank=True)
+    observe_all = models.BooleanField(_("observe every arrival"), default=False)
+    days = models.PositiveSmallIntegerField(_("observation days"), default=14)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    scope_field = "node_code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("arrival policy")
+
+    def __str__(self):
+        return f"{self.node_code}: {self.days}"
+
+    @property
+    def origins(self) -> set[str]:
+        return {line.strip() for line in self.risk_origins.splitlines() if line.strip()}
+
+
+class Arrival(models.Model):
+    """An arrival registration (返京/来京人员登记), usually by the person through the community's link."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="arrivals")
+    grid_code = models.CharField(_("grid"), max_length=15, db_index=True)
+    community_code = models.CharField(_("community"), max_length=12)
+    origin_province = models.CharField(_("from province"), max_length=30)
+    origin_city = models.CharField(_("from city"), max_length=30)
+    arrival_date = models.DateField(_("arrival date"))
+    transport = models.CharField(_("transport"), max_length=16, choices=Transport.choices)
+    transport_number = models.CharField(_("train, flight or plate number"), max_length=30, blank=True)
+    places_14d = models.CharField(_("places stayed in the last 14 days"), max_length=300, blank=True)
+    symptoms = models.PositiveSmallIntegerField(_("symptoms"), default=0)
+    temperature = models.DecimalField(_("temperature"), max_digits=3, decimal_places=1, null=True, blank=True)
+    consent_at = models.DateTimeField(_("consent given"))
+    consent_version = models.CharField(max_length=20)
+    observation_started = models.BooleanField(default=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    scope_field = "grid_code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("arrival")
+
+    def __str__(self):
+        return f"{self.resident} {self.arrival_date}"

@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import arrival_views, views
 
 urlpatterns = [
     path("residents/", views.resident_list, name="residents"),
     path("residents/new/", views.resident_new, name="resident-new"),
     path("residents/<uuid:uid>/", views.resident_detail, name="resident"),
     path("residents/<uuid:uid>/reveal/", views.resident_reveal, name="resident-reveal"),
+    path("a/<str:token>/", arrival_views.arrival_page, name="arrival-public"),
+    path("arrivals/", arrival_views.arrival_list, name="arrivals"),
+    path("arrivals/<uuid:uid>/review/", arrival_views.arrival_review, name="arrival-review"),
+    path("divisions/<str:code>/arrival-qr.<str:fmt>", arrival_views.arrival_qr, name="arrival-qr"),
 ]

@@ -1,0 +1,80 @@
+"""The public arrival page (no login), the community's QR code, and the staff's arrivals list."""
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from epigrid.accounts.roles import RESIDENTS_EDIT, RESIDENTS_VIEW
+from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.middleware import client_ip
+from epigrid.core.scoping import can, in_scope
+
+from . import arrivals
+from .forms import ArrivalForm
+from .models import Arrival
+from .views import _show_errors
+
+
+def arrival_page(request, token):
+    try:
+        community = arrivals.community_from_token(token)
+    except NotFound:
+        raise Http404 from None
+    form = ArrivalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = arrivals.arrival_register(community_code=community.code, data=form.cleaned_data,
+                                               client=client_ip(request))
+        except ServiceError as exc:
+            if exc.status == 429:
+                return render(request, "residents/arrival_limited.html", {"community": community}, status=429)
+            _show_errors(form, exc)
+        else:
+            return render(request, "residents/arrival_done.html", {"community": community, "arrival": record})
+    return render(request, "residents/arrival_form.html", {"community": community, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def arrival_qr(request, code, fmt):
+    """The QR code of a community's registration link, to print (PNG or SVG)."""
+    if fmt not in ("png", "svg") or len(code) != 12 or not in_scope(request.user, RESIDENTS_EDIT, code):
+        raise Http404
+    try:
+        community = arrivals.community_from_token(arrivals.community_link_token(code))
+    except NotFound:
+        raise Http404 from None
+    url = request.build_absolute_uri(reverse("arrival-public", args=[arrivals.community_link_token(community.code)]))
+    qr = segno.make(url, error="m")
+    response = HttpResponse(content_type="image/svg+xml" if fmt == "svg" else "image/png")
+    qr.save(response, kind=fmt, scale=10 if fmt == "png" else 4, border=2)
+    response["Content-Disposition"] = f'inline; filename="arrival-{community.code}.{fmt}"'
+    return response
+
+
+@login_required
+def arrival_list(request):
+    if not can(request.user, RESIDENTS_VIEW):
+        raise Http404
+    qs = Arrival.objects.restrict(request.user, RESIDENTS_VIEW).select_related("resident")
+    if request.GET.get("pending"):
+        qs = qs.filter(reviewed_at__isnull=True)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "residents/arrivals.html", {"page": page})
+
+
+@login_required
+@require_POST
+def arrival_review(request, uid):
+    try:
+        arrivals.arrival_review(actor=request.user, uid=uid)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError:
+        pass  # already reviewed: show the row as it is
+    arrival = Arrival.objects.restrict(request.user, RESIDENTS_VIEW).select_related("resident").get(uid=uid)
+    return render(request, "residents/_arrival_row.html", {"a": arrival})

@@ -1,0 +1,204 @@
+"""Arrival self-registration (返京/来京人员登记): the public link of a community, the registration itself, and
+the policy that decides whether a home observation starts."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from epigrid.accounts.roles import RESIDENTS_EDIT
+from epigrid.core.audit import audit_record
+from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
+from epigrid.core.scoping import LEVELS, PREFIX_DIGITS, code_prefix
+from epigrid.core.validators import text_problem
+from epigrid.regions.locate import locate
+from epigrid.regions.models import Division, Grid
+
+from .models import Arrival, ArrivalPolicy, Source, Transport
+from .services import resident_create
+
+CONSENT_VERSION = "2026-11"
+_LINK_SALT = "epigrid.arrival-link"
+
+
+def community_link_token(community_code: str) -> str:
+    """The token in a community's printed QR code. Signed, so nobody can forge a link to another
+    community; it does not expire (it is on paper on a wall)."""
+    return signing.dumps(community_code, salt=_LINK_SALT, compress=True)
+
+
+def community_from_token(token: str) -> Division:
+    try:
+        code = signing.loads(token, salt=_LINK_SALT)
+    except signing.BadSignature:
+        raise NotFound(_("This registration link is not valid.")) from None
+    community = Division.objects.filter(code=code, level="community").first()
+    if community is None:
+        raise NotFound(_("This registration link is not valid."))
+    return community
+
+
+def arrival_policy(community_code: str) -> tuple[set[str], bool, int]:
+    """(risk origins, observe everyone, days) from the nearest policy at or above the community."""
+    candidates = [community_code[:PREFIX_DIGITS[level]].ljust(12, "0") for level in LEVELS[:-1]]
+    policies = {p.node_code: p for p in ArrivalPolicy.objects.filter(node_code__in=candidates)}
+    for code in sorted(policies, key=lambda c: len(code_prefix(c)), reverse=True):
+        p = policies[code]
+        return p.origins, p.observe_all, p.days
+    return set(settings.ARRIVAL_RISK_ORIGINS), False, settings.OBSERVATION_DAYS
+
+
+def arrival_policy_set(*, actor, node_code: str, risk_origins: list[str], observe_all: bool, days: int) -> ArrivalPolicy:
+    from epigrid.core.scoping import in_scope
+
+    if actor is not None and not in_scope(actor, RESIDENTS_EDIT, node_code):
+        raise NotFound(_("No such division."))
+    if not Division.objects.filter(code=node_code).exists():
+        raise NotFound(_("No such division."))
+    errors = []
+    if not 1 <= days <= 60:
+        errors.append(FieldError("days", _("between 1 and 60")))
+    for origin in risk_origins:
+        if problem := text_problem(origin, max_length=30):
+            errors.append(FieldError("risk_origins", problem))
+    if errors:
+        raise ServiceError(_("Please correct the marked fields."), errors)
+    with transaction.atomic():
+        policy, _created = ArrivalPolicy.objects.update_or_create(node_code=node_code, defaults={
+            "risk_origins": "\n".join(o.strip() for o in risk_origins), "observe_all": observe_all, "days": days,
+            "updated_at": timezone.now()})
+        audit_record(actor=actor, action="arrival_policy.set", object_type="arrival_policy", object_id=node_code,
+                     jurisdiction_code=node_code, changes={"risk_origins": risk_origins, "observe_all": observe_all,
+                                                           "days": days})
+    return policy
+
+
+def _rate_limit(client: str) -> None:
+    """At most ARRIVAL_RATE_PER_HOUR registrations an hour from one client address."""
+    key = f"arrival-rate:{client}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    if count > settings.ARRIVAL_RATE_PER_HOUR:
+        raise ServiceError(_("Too many registrations from this device; please try again later."), status=429)
+
+
+def _clean_arrival(data: dict, today: datetime.date, errors: list) -> dict:
+    from epigrid.health.services import clean_symptoms, clean_temperature
+
+    out = {}
+    for field, limit, required in (("origin_province", 30, True), ("origin_city", 30, True),
+                                   ("transport_number", 30, False), ("places_14d", 300, False)):
+        value = data.get(field)
+        value = value.strip() if isinstance(value, str) else value
+        if problem := text_problem(value, max_length=limit, required=required):
+            errors.append(FieldError(field, problem))
+        else:
+            out[field] = value or ""
+    try:
+        arrived = datetime.date.fromisoformat(str(data.get("arrival_date") or ""))
+    except ValueError:
+        errors.append(FieldError("arrival_date", _("a date such as %(d)s") % {"d": today.isoformat()}))
+    else:
+        if arrived > today:
+            errors.append(FieldError("arrival_date", _("cannot be in the future")))
+        elif arrived < today - datetime.timedelta(days=60):
+            errors.append(FieldError("arrival_date", _("more than 60 days ago")))
+        out["arrival_date"] = arrived
+    if data.get("transport") not in Transport.values:
+        errors.append(FieldError("transport", _("one of %(t)s") % {"t": ", ".join(Transport.values)}))
+    else:
+        out["transport"] = data["transport"]
+    for field, cleaner in (("symptoms", clean_symptoms), ("temperature", clean_temperature)):
+        if field == "temperature" and data.get(field) in (None, ""):
+            out[field] = None
+            continue
+        try:
+            out[field] = cleaner(data.get(field))
+        except ServiceError as exc:
+            errors.extend(exc.errors)
+    if data.get("consent") not in (True, "on", "true", "1", 1):
+        errors.append(FieldError("consent", _("please read the notice and agree to it")))
+    return out
+
+
+def arrival_register(*, community_code: str, data: dict, client: str | None,
+                     today: datetime.date | None = None) -> Arrival:
+    """Register an arrival from the public page: creates or updates the resident, records the
+    arrival and the consent, and starts a home observation when the policy says so."""
+    from epigrid.health.models import Reason
+    from epigrid.health.services import observation_start
+
+    _rate_limit(client or "unknown")
+    today = today or timezone.localdate()
+    errors: list[FieldError] = []
+    arrival = _clean_arrival(data, today, errors)
+    person = {k: data.get(k) for k in ("name", "id_type", "id_number", "phone", "address")}
+    if not person.get("phone"):
+        errors.append(FieldError("phone", _("required")))
+    grid_code = _grid_in_community(community_code, data.get("lon"), data.get("lat"))
+    if errors:
+        # Also check the person's fields, so that every mistake shows at once.
+        from .validation import clean_resident
+
+        errors.extend(clean_resident(person)[1])
+        raise ServiceError(_("Please correct the marked fields."), errors)
+    with transaction.atomic():
+        resident = resident_create(actor=None, data={**person, "grid_code": grid_code}, merge=True,
+                                   source=Source.ARRIVAL)
+        origins, observe_all, days = arrival_policy(community_code)
+        risky = observe_all or bool({arrival["origin_province"], arrival["origin_city"]} & origins)
+        record = Arrival.objects.create(resident=resident, grid_code=resident.grid_code,
+                                        community_code=community_code, consent_at=timezone.now(),
+                                        consent_version=CONSENT_VERSION, **arrival)
+        if risky:
+            try:
+                observation_start(actor=None, resident=resident, kind="home", reason=Reason.ARRIVAL,
+                                  start=arrival["arrival_date"], days=days)
+                record.observation_started = True
+                record.save(update_fields=["observation_started"])
+            except Conflict:
+                pass  # already under observation: the running episode stands
+        audit_record(actor=None, action="arrival.register", object_type="arrival", object_id=record.uid,
+                     jurisdiction_code=record.grid_code,
+                     changes={"fields": sorted(arrival) + sorted(k for k, v in person.items() if v),
+                              "observation_started": record.observation_started})
+    return record
+
+
+def _grid_in_community(community_code: str, lon, lat) -> str:
+    """The grid at the device's position if it lies in the community, else the community's first grid
+    (staff move the person when they review the arrival)."""
+    try:
+        code = locate(float(lon), float(lat)) if lon not in (None, "") and lat not in (None, "") else None
+    except (TypeError, ValueError):
+        code = None
+    if code and code.startswith(community_code):
+        return code
+    first = Grid.objects.filter(community__code=community_code).order_by("code").values_list("code", flat=True).first()
+    if first is None:
+        raise NotFound(_("This community has no grids yet."))
+    return first
+
+
+def arrival_review(*, actor, uid) -> Arrival:
+    arrival = Arrival.objects.restrict(actor, RESIDENTS_EDIT).filter(uid=uid).first()
+    if arrival is None:
+        raise NotFound(_("No such arrival."))
+    if arrival.reviewed_at is not None:
+        raise Conflict(_("Already reviewed."))
+    with transaction.atomic():
+        arrival.reviewed_at, arrival.reviewed_by = timezone.now(), actor
+        arrival.save(update_fields=["reviewed_at", "reviewed_by"])
+        audit_record(actor=actor, action="arrival.review", object_type="arrival", object_id=arrival.uid,
+                     jurisdiction_code=arrival.grid_code)
+    return arrival
