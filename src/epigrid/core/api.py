@@ -107,8 +107,8 @@ def build_api() -> NinjaAPI:
 
     from importlib import import_module
 
-    for app in ("regions", "accounts", "residents", "health", "patrol"):
-        api.add_router("", import_module(f"epigrid.{app}.api").router)
+    for module in ("regions.api", "accounts.api", "residents.api", "residents.import_api", "health.api", "patrol.api"):
+        api.add_router("", import_module(f"epigrid.{module}").router)
     api.add_router("", router)
     return api
 
