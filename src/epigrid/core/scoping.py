@@ -76,7 +76,7 @@ def user_prefixes(user, action: str = "view") -> tuple[str, ...]:
     cache = user.__dict__.setdefault("_epigrid_prefixes", {})
     if action not in cache:
         prefixes = sorted(
-            {code_prefix(m.node_code) for m in user.memberships.all() if action in ROLE_ACTIONS[m.role]}
+            {code_prefix(m.node_code) for m in _memberships(user) if action in ROLE_ACTIONS[m.role]}
         )
         # Drop prefixes already covered by a shorter one (a user at a district and at one of its streets).
         minimal: list[str] = []
@@ -87,13 +87,20 @@ def user_prefixes(user, action: str = "view") -> tuple[str, ...]:
     return cache[action]
 
 
+def _memberships(user) -> list:
+    """The user's memberships, read once per request (the user object lives as long as the request)."""
+    if "_epigrid_memberships" not in user.__dict__:
+        user.__dict__["_epigrid_memberships"] = list(user.memberships.all())
+    return user.__dict__["_epigrid_memberships"]
+
+
 def in_scope(user, action: str, code: str) -> bool:
     return any(code.startswith(p) for p in user_prefixes(user, action))
 
 
 def strictly_below(user, action: str, code: str) -> bool:
     """In scope and not one of the user's own nodes: a node is maintained by the level above it."""
-    own = {m.node_code for m in user.memberships.all() if action in ROLE_ACTIONS[m.role]}
+    own = {m.node_code for m in _memberships(user) if action in ROLE_ACTIONS[m.role]}
     return code not in own and in_scope(user, action, code)
 
 
