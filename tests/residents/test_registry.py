@@ -152,3 +152,23 @@ def test_residents_page_lists_masked_values(alice, make_resident):
     client.force_login(alice)
     page = client.get("/residents/", {"q": "zhang"}).content.decode()
     assert "张三" in page and "134****5678" in page and "13412345678" not in page
+
+
+def test_members_of_a_household_share_it(alice, api, first_grid):
+    client = api.as_user(alice)
+    ids = []
+    for seq, name in ((51, "父亲"), (52, "女儿")):
+        response = post(client, "/residents", {"name": name, "id_number": id_number(seq=seq),
+                                                "grid_code": first_grid.code, "household": "5号楼101"})
+        ids.append(response.json()["household_id"])
+    assert ids[0] is not None and ids[0] == ids[1]
+
+
+def test_anonymising_on_request_is_audited_and_removes_the_person(alice, gridworker, api, make_resident):
+    resident = make_resident(actor=alice, seq=53)
+    assert post(api.as_user(gridworker), f"/residents/{resident.uid}/anonymise", {"reason": "误录"}).status_code == 404
+    assert post(api.as_user(alice), f"/residents/{resident.uid}/anonymise", {"reason": "误录"}).status_code == 204
+    assert api.get(f"/residents/{resident.uid}").status_code == 404
+    resident.refresh_from_db()
+    assert resident.id_number_enc is None and resident.anonymised_at
+    assert AuditEvent.objects.get(action="resident.anonymise").reason == "误录"

@@ -30,6 +30,7 @@ class ResidentOut(Schema):
     tags: list[str]
     notes: str
     source: str
+    household_id: int | None
 
     @staticmethod
     def resolve_tags(obj):
@@ -47,6 +48,7 @@ class ResidentIn(Schema):
     grid_code: str | None = Field(None, description="15-digit grid code; or give lon/lat to locate it")
     tags: list[str] | None = Field(None, description="elderly_alone, disabled, pregnant, chronic, low_income")
     notes: str | None = None
+    household: str | None = Field(None, max_length=200, description="Household address: members share one")
 
 
 class SearchQuery(Schema):
@@ -103,6 +105,17 @@ def resident(request, uid: UUID):
 @router.patch("/residents/{uid}", response={200: ResidentOut, **ERRORS}, summary="Change a resident")
 def resident_update(request, uid: UUID, body: ResidentIn):
     return services.resident_update(actor=request.user, uid=uid, data=_given(body))
+
+
+class AnonymiseIn(Schema):
+    reason: str = Field(..., max_length=500)
+
+
+@router.post("/residents/{uid}/anonymise", response={204: None, **ERRORS},
+             summary="Remove a person's identifying data now (audited, with a reason)")
+def resident_anonymise(request, uid: UUID, body: AnonymiseIn):
+    services.resident_anonymise(actor=request.user, uid=uid, reason=body.reason)
+    return Status(204, None)
 
 
 @router.post("/residents/{uid}/reveal", response={200: RevealOut, **ERRORS},

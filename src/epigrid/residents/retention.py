@@ -22,6 +22,18 @@ RETENTION_HOLDS: list = []
 BATCH = 2000
 
 
+def anonymise(ids: list[int], now: datetime.datetime) -> None:
+    """Strip everything that identifies these residents; keep grid, gender and birth year for counts."""
+    Resident.objects.filter(pk__in=ids).update(
+        name=_("(anonymised)"), name_pinyin="", name_initials="", id_number_enc=None, id_number_index="",
+        phone_enc=None, phone_index="", address="", lon=None, lat=None, notes="", tags=0, household=None,
+        anonymised_at=now, updated_at=now)
+    # The birth year stays for age bands; the day would help re-identify.
+    for resident in Resident.objects.filter(pk__in=ids, birth_date__isnull=False).only("pk", "birth_date"):
+        Resident.objects.filter(pk=resident.pk).update(birth_date=resident.birth_date.replace(month=1, day=1))
+    Arrival.objects.filter(resident_id__in=ids).update(transport_number="", places_14d="")
+
+
 def purge_candidates(*, after_days: int, now: datetime.datetime | None = None):
     from epigrid.health.models import Observation, Status
 
@@ -48,14 +60,7 @@ def residents_purge(*, after_days: int | None = None, now: datetime.datetime | N
         if not ids:
             break
         with transaction.atomic():
-            Resident.objects.filter(pk__in=ids).update(
-                name=_("(anonymised)"), name_pinyin="", name_initials="", id_number_enc=None, id_number_index="",
-                phone_enc=None, phone_index="", address="", lon=None, lat=None, notes="", tags=0, household=None,
-                # The birth year stays for age bands; the day would help re-identify.
-                anonymised_at=now, updated_at=now)
-            for resident in Resident.objects.filter(pk__in=ids, birth_date__isnull=False).only("pk", "birth_date"):
-                Resident.objects.filter(pk=resident.pk).update(birth_date=resident.birth_date.replace(month=1, day=1))
-            Arrival.objects.filter(resident_id__in=ids).update(transport_number="", places_14d="")
+            anonymise(ids, now)
         total += len(ids)
     audit_record(actor=None, action="residents.purge", object_type="resident", object_id="",
                  changes={"anonymised": total, "after_days": after_days})

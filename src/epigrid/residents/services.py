@@ -72,6 +72,8 @@ def resident_create(*, actor, data: dict, merge: bool = False, source: str = Sou
                            [FieldError("id_number", _("already registered; merge to update the record"))])
         return resident_update(actor=actor, uid=existing.uid, data=data)
     resident = Resident(city_code=grid_code[:4], source=source, **stored)
+    if data.get("household"):
+        resident.household_id = household_for(grid_code=grid_code, address=str(data["household"])[:200])
     try:
         with transaction.atomic():
             resident.save()
@@ -125,3 +127,24 @@ def resident_reveal(*, actor, uid, field: str, reason: str) -> str:
     with transaction.atomic():
         _audit(actor, "resident.reveal", resident, [field], reason=reason[:500])
     return pii.decrypt(getattr(resident, f"{field}_enc"), field)
+
+
+def resident_anonymise(*, actor, uid, reason: str) -> None:
+    """Remove a person's identifying data now (e.g. registered by mistake, or at their request)."""
+    from .retention import anonymise
+
+    resident = _editable(actor, uid)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ServiceError(_("Say why."), [FieldError("reason", _("required"))])
+    with transaction.atomic():
+        anonymise([resident.pk], timezone.now())
+        _audit(actor, "resident.anonymise", resident, ["all"], reason=reason[:500])
+
+
+def household_for(*, grid_code: str, address: str) -> int:
+    """The household at this address in this grid (created on first use)."""
+    from .models import Household
+
+    household, _created = Household.objects.get_or_create(grid_code=grid_code, address=address)
+    return household.pk
