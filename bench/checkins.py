@@ -2,9 +2,9 @@
 
 Builds (or reuses) its data under BENCH_VAR_DIR (default var/bench-checkins): the small demo city and
 BENCH_RESIDENTS (3,000) residents of 东城 under home observation, all created through the services, and a
-district admin's bearer token. Then, from this process as the separate load process, BENCH_THREADS (8)
-threads each keep an http.client connection (re-opened whenever gunicorn's sync worker closes it) and
-send requests for BENCH_SECONDS (10) per phase:
+district admin's bearer token. Then, from this process as the separate load process, BENCH_CONCURRENCY (8)
+asyncio clients each keep a connection (re-opened whenever gunicorn's sync worker closes it) and send
+requests one after another for BENCH_SECONDS (10) per phase:
   static     GET /static/epigrid/app.css: gunicorn and whitenoise alone, no view, no database (the ceiling)
   floor      GET /api/v1/me: a bare authenticated endpoint, same concurrency, same run
   checkins   POST /api/v1/checkins with a unique client_id each, ~1% fevers (raising alerts)
@@ -28,7 +28,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -55,7 +54,7 @@ from epigrid.residents.models import Resident  # noqa: E402
 from epigrid.residents.services import resident_create  # noqa: E402
 
 RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "3000"))
-THREADS = int(os.environ.get("BENCH_THREADS", "8"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 DISTRICT = "110101000000"
@@ -154,62 +153,80 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class Phase:
-    """THREADS threads sending requests made by `make(thread, i)` -> (method, path, body) until time's up."""
+    """CONCURRENCY asyncio clients, each sending requests made by `make(client, i)` -> (method, path, body,
+    key) one after another until time is up, on a kept-alive connection that is re-opened whenever the
+    server closes it (gunicorn's sync workers close after every response). Raw HTTP/1.1 over asyncio
+    streams: a light load process, so that more of the two cores go to the server."""
 
     def __init__(self, port: int, token: str, make, expect: tuple[int, ...]):
         self.port, self.make, self.expect = port, make, expect
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                        "Accept-Language": "en"}
-        self.latencies: list[list[float]] = [[] for _ in range(THREADS)]
-        self.errors = [0] * THREADS
-        self.sent: list[list[str]] = [[] for _ in range(THREADS)]  # acknowledged request keys
+        self.auth = f"Authorization: Bearer {token}\r\nAccept-Language: en\r\nHost: 127.0.0.1\r\n"
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.keys: list[str] = []  # acknowledged request keys
         self.samples: list[str] = []
 
-    def _run(self, t: int, start_at: float, stop_at: float) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        lat, i = self.latencies[t], 0
-        while time.perf_counter() < start_at:
-            time.sleep(0.001)
-        while True:
-            now = time.perf_counter()
-            if now >= stop_at:
-                break
-            method, path, body, key = self.make(t, i)
+    def _request(self, method: str, path: str, body: str | None) -> bytes:
+        if body is None:
+            return f"{method} {path} HTTP/1.1\r\n{self.auth}\r\n".encode()
+        data = body.encode()
+        return (f"{method} {path} HTTP/1.1\r\n{self.auth}Content-Type: application/json\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n").encode() + data
+
+    async def _client(self, c: int, stop_at: float) -> None:
+        import asyncio
+
+        reader = writer = None
+        i = 0
+        while time.perf_counter() < stop_at:
+            method, path, body, key = self.make(c, i)
             i += 1
+            started = time.perf_counter()
             try:
-                conn.request(method, path, body=body, headers=self.headers)
-                response = conn.getresponse()
-                data = response.read()
-                lat.append(time.perf_counter() - now)
-                if response.status in self.expect:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.write(self._request(method, path, body))
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head[9:12])
+                lower = head.lower()
+                at = lower.find(b"content-length:")
+                length = int(lower[at + 15:lower.find(b"\r\n", at)]) if at >= 0 else None
+                data = await (reader.readexactly(length) if length is not None else reader.read())
+                self.latencies.append(time.perf_counter() - started)
+                if b"connection: close" in lower or length is None:
+                    writer.close()
+                    reader = writer = None
+                if status in self.expect:
                     if key:
-                        self.sent[t].append(key)
+                        self.keys.append(key)
                 else:
-                    self.errors[t] += 1
+                    self.errors += 1
                     if len(self.samples) < 3:
-                        self.samples.append(f"{response.status} {data[:200]!r}")
-                if response.will_close:
-                    conn.close()
-            except (OSError, http.client.HTTPException) as exc:
-                self.errors[t] += 1
+                        self.samples.append(f"{status} {data[:200]!r}")
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                self.errors += 1
                 if len(self.samples) < 3:
                     self.samples.append(repr(exc))
-                conn.close()
-        conn.close()
+                if writer is not None:
+                    writer.close()
+                reader = writer = None
+        if writer is not None:
+            writer.close()
 
     def run(self, seconds: float) -> dict:
-        start_at = time.perf_counter() + 0.2
-        stop_at = start_at + seconds
-        threads = [threading.Thread(target=self._run, args=(t, start_at, stop_at)) for t in range(THREADS)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        elapsed = time.perf_counter() - start_at
-        lat = [x * 1000 for per in self.latencies for x in per]
+        import asyncio
+
+        async def main():
+            stop_at = time.perf_counter() + seconds
+            await asyncio.gather(*(self._client(c, stop_at) for c in range(CONCURRENCY)))
+
+        cpu, started = time.process_time(), time.perf_counter()
+        asyncio.run(main())
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        lat = [x * 1000 for x in self.latencies]
         return {"n": len(lat), "rate": len(lat) / elapsed, "p50": percentile(lat, 0.5), "p99": percentile(lat, 0.99),
-                "errors": sum(self.errors), "samples": self.samples,
-                "keys": [k for per in self.sent for k in per]}
+                "errors": self.errors, "samples": self.samples, "keys": self.keys,
+                "client_cpu_ms": cpu * 1000 / max(1, len(lat))}
 
 
 def report(name: str, result: dict, unit: str) -> None:
@@ -217,6 +234,7 @@ def report(name: str, result: dict, unit: str) -> None:
     emit(f"{name}_p50_ms", result["p50"], "ms")
     emit(f"{name}_p99_ms", result["p99"], "ms")
     emit(f"{name}_errors", result["errors"], "requests")
+    emit(f"{name}_load_process_cpu_ms", result["client_cpu_ms"], "ms/request")
     for sample in result["samples"]:
         print(json.dumps({"sample_error": name, "detail": sample}, ensure_ascii=False), file=sys.stderr)
 
@@ -224,7 +242,7 @@ def report(name: str, result: dict, unit: str) -> None:
 def main() -> None:
     uids, token = prepare()
     emit("observations_active", len(uids), "observations")
-    emit("load_threads", THREADS, "threads")
+    emit("load_concurrency", CONCURRENCY, "connections")
     emit("server_workers", WORKERS, "workers")
     run = uuid.uuid4().hex[:10]
     rng = random.Random(1)
