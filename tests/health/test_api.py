@@ -216,3 +216,10 @@ def test_the_check_in_path_stays_lean(api, observation, gridworker):
                               if "SAVEPOINT" not in q["sql"]]
     assert statements(new) == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"]
     assert statements(retry) == ["SELECT", "SELECT", "SELECT", "INSERT", "SELECT"]
+
+
+def test_the_openapi_document_describes_the_health_endpoints(api, alice):
+    doc = api.as_user(alice).get("/openapi.json").json()
+    for path in ["/api/v1/checkins", "/api/v1/observations", "/api/v1/observations/{uid}/release", "/api/v1/alerts"]:
+        assert path in doc["paths"]
+    assert "client_id" in json.dumps(doc["paths"]["/api/v1/checkins"])
