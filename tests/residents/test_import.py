@@ -360,3 +360,16 @@ def test_command_line(tmp_path, grid, capsys):
     with pytest.raises(CommandError, match="empty"):
         (tmp_path / "zero.csv").write_bytes(b"")
         call_command("import_data", "residents", str(tmp_path / "zero.csv"))
+
+
+def test_uids_are_time_ordered_version_7_and_unique(run, grid):
+    run(csv_bytes([person(i, grid) for i in range(50)]))
+    uids = list(Resident.objects.order_by("id").values_list("uid", flat=True))
+    assert len(set(uids)) == 50 and {u.version for u in uids} == {7}
+    assert uids == sorted(uids)
+
+
+def test_progress_is_reported(run, grid):
+    seen = []
+    run(csv_bytes([person(i, grid) for i in range(20)]), progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (20, 20)

