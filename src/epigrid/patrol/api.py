@@ -39,6 +39,17 @@ def incident_categories(request):
     return selectors.category_tree()
 
 
+class DeadlineIn(Schema):
+    deadline_hours: int = Field(..., ge=1, le=24 * 90)
+
+
+@router.put("/incident-categories/{code}", response={200: CategoryOut, **WRITE_ERRORS},
+            summary="Change a category's deadline (city-level managers)")
+def incident_category_deadline(request, code: str, body: DeadlineIn):
+    c = services.category_set_deadline(actor=request.user, code=code, deadline_hours=body.deadline_hours)
+    return {"code": c.code, "name": c.label, "deadline_hours": c.deadline_hours, "children": []}
+
+
 # ---------------------------------------------------------------- patrols
 
 class PatrolIn(Schema):

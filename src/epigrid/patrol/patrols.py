@@ -23,8 +23,8 @@ from epigrid.core.scoping import in_scope, user_prefixes
 from epigrid.regions.models import Grid
 
 from . import rollups
+from .checks import CLOCK_SKEW, check_position, check_time, clean_text, raise_if
 from .models import Checkpoint, CheckpointVisit, Patrol, PatrolPlan, TrackPoint
-from .services import CLOCK_SKEW, _raise, _text, check_position, check_time
 
 MAX_POINTS = 500
 MAX_CHECKPOINTS = 200
@@ -55,7 +55,7 @@ def patrol_plan_set(*, actor, grid_code: str, times_per_day: int, checkpoints: l
     rows = []
     for i, cp in enumerate(checkpoints[:MAX_CHECKPOINTS]):
         where = f"checkpoints[{i}]."
-        name = _text(cp.get("name"), f"{where}name", errors, max_length=100)
+        name = clean_text(cp.get("name"), f"{where}name", errors, max_length=100)
         kind = cp.get("kind") or Checkpoint.Kind.OTHER
         if kind not in Checkpoint.Kind.values:
             errors.append(FieldError(f"{where}kind", _("must be one of %(k)s") % {"k": ", ".join(Checkpoint.Kind.values)}))
@@ -65,7 +65,7 @@ def patrol_plan_set(*, actor, grid_code: str, times_per_day: int, checkpoints: l
         position = check_position(cp.get("lon"), cp.get("lat"), crs, errors, prefix=where)
         if position:
             rows.append(dict(name=name, kind=kind, lon=position[0], lat=position[1], radius_m=radius))
-    _raise(errors, _("The patrol plan cannot be saved."))
+    raise_if(errors, _("The patrol plan cannot be saved."))
     with transaction.atomic():
         plan, _created = PatrolPlan.objects.update_or_create(
             grid_code=grid_code, defaults={"times_per_day": times_per_day, "updated_at": timezone.now()})
@@ -102,7 +102,7 @@ def patrol_start(*, actor, grid_code: str | None = None, client_id: str | None =
     grid_code = grid_code or _worker_grid(actor)
     if not grid_code:
         errors.append(FieldError("grid_code", _("required: you patrol more than one grid")))
-    _raise(errors, _("The patrol cannot be started."))
+    raise_if(errors, _("The patrol cannot be started."))
     if not in_scope(actor, PATROL, grid_code) or not Grid.objects.filter(code=grid_code).exists():
         raise NotFound(_("No such grid."))
     running = Patrol.objects.filter(worker=actor, status=Patrol.Status.ACTIVE).first()
@@ -234,7 +234,7 @@ def patrol_end(*, actor, patrol_id: int, ended_at: datetime | None = None) -> Pa
         return patrol
     errors: list[FieldError] = []
     check_time(ended_at, "ended_at", errors, not_before=patrol.started_at)
-    _raise(errors, _("The patrol cannot be ended."))
+    raise_if(errors, _("The patrol cannot be ended."))
     now = ended_at or timezone.now()
     with transaction.atomic():
         distance = track_distance(patrol)

@@ -8,9 +8,9 @@ gets 409; then the timeline event, the audit row, the KPI rollups and any notifi
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,67 +28,20 @@ from epigrid.accounts.roles import (
 )
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ServiceError
-from epigrid.core.geo import CRS_CHOICES, in_china, to_wgs84
-from epigrid.core.scoping import in_scope
-from epigrid.core.validators import text_problem
+from epigrid.core.scoping import in_scope, user_prefixes
 from epigrid.regions.locate import locate_many
 
 from . import rollups
 from .categories import categories_ensure
+from .checks import check_position, check_time, clean_text, raise_if
 from .models import Incident, IncidentCategory, IncidentEvent, IncidentPhoto, Notification, Patrol
 from .photos import MAX_PHOTOS, photo_discard, photo_prepare, photo_store
 from .workflow import RUNNING, TRANSITIONS
 
 S = Incident.State
-CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of ours a phone's clock may be
 MAX_BACKDATE = timedelta(days=7)  # reports queued offline: older ones are refused
 REJECT_REASONS = ("invalid", "duplicate")
 STATE_NAMES = dict(S.choices)
-
-
-# ---------------------------------------------------------------- checks shared by the services
-
-def check_time(value: datetime | None, field: str, errors: list[FieldError], *, not_before: datetime | None = None):
-    if value is None:
-        return
-    if timezone.is_naive(value):
-        errors.append(FieldError(field, _("must include a time zone")))
-        return
-    now = timezone.now()
-    if value > now + CLOCK_SKEW:
-        errors.append(FieldError(field, _("is in the future")))
-    elif not_before is not None and value < not_before:
-        errors.append(FieldError(field, _("is too far in the past")))
-
-
-def check_position(lon, lat, crs: str, errors: list[FieldError], prefix: str = "") -> tuple[float, float] | None:
-    """The position in WGS-84, or None with the reason added to `errors`."""
-    if crs not in CRS_CHOICES:
-        errors.append(FieldError("crs", _("must be one of %(c)s") % {"c": ", ".join(CRS_CHOICES)}))
-        return None
-    try:
-        lon, lat = float(lon), float(lat)
-    except (TypeError, ValueError):
-        errors.append(FieldError(f"{prefix}lon", _("must be a number")))
-        return None
-    if not (math.isfinite(lon) and math.isfinite(lat)) or not bool(in_china(lon, lat)):
-        errors.append(FieldError(f"{prefix}lon", _("position outside China (expected longitude, latitude in degrees)")))
-        return None
-    wlon, wlat = (float(v) for v in to_wgs84(lon, lat, crs))
-    return round(wlon, 7), round(wlat, 7)
-
-
-def _text(value, field: str, errors: list[FieldError], *, max_length: int, required: bool = True) -> str:
-    value = value.strip() if isinstance(value, str) else value
-    if problem := text_problem(value, max_length=max_length, required=required):
-        errors.append(FieldError(field, problem))
-        return ""
-    return value or ""
-
-
-def _raise(errors: list[FieldError], detail=None) -> None:
-    if errors:
-        raise ServiceError(detail or _("Invalid request."), errors)
 
 
 def _manager_codes(grid_code: str, level: int) -> str:
@@ -132,9 +85,9 @@ def incident_report(*, actor, category: str, description: str, lon: float, lat: 
         errors.append(FieldError("category", _("unknown category")))
     elif cat.children.exists():
         errors.append(FieldError("category", _("choose a category under %(c)s") % {"c": cat.label}))
-    description = _text(description, "description", errors, max_length=2000)
-    address = _text(address, "address", errors, max_length=200, required=False)
-    reporter_name = _text(reporter_name, "reporter_name", errors, max_length=100, required=False)
+    description = clean_text(description, "description", errors, max_length=2000)
+    address = clean_text(address, "address", errors, max_length=200, required=False)
+    reporter_name = clean_text(reporter_name, "reporter_name", errors, max_length=100, required=False)
     check_time(reported_at, "reported_at", errors, not_before=timezone.now() - MAX_BACKDATE)
     position = check_position(lon, lat, crs, errors)
     if len(photos) > MAX_PHOTOS:
@@ -158,7 +111,7 @@ def incident_report(*, actor, category: str, description: str, lon: float, lat: 
         source = Incident.Source.PUBLIC if actor is None else (Incident.Source.PATROL if patrol else Incident.Source.STAFF)
     if source not in Incident.Source.values or (actor is None) != (source == Incident.Source.PUBLIC):
         errors.append(FieldError("source", _("not a valid source here")))
-    _raise(errors, _("The incident cannot be reported."))
+    raise_if(errors, _("The incident cannot be reported."))
     prepared = [photo_prepare(p, f"photos[{i}]") for i, p in enumerate(photos)]  # all checked before any write
 
     stored: list[str] = []
@@ -178,7 +131,7 @@ def incident_report(*, actor, category: str, description: str, lon: float, lat: 
             IncidentEvent.objects.create(incident=incident, grid_code=grid_code, action="report", to_state=S.REPORTED,
                                          actor=actor, actor_name=_actor_name(actor, reporter_name),
                                          comment=description[:1000], data={"source": source})
-            audit_record(actor=actor, action="incident.report", object_type="incident", object_id=incident.pk,
+            audit_record(actor=actor or AnonymousUser(), action="incident.report", object_type="incident", object_id=incident.pk,
                          object_repr=f"{cat.code} {grid_code}", jurisdiction_code=grid_code,
                          changes={"category": [None, cat.code], "source": [None, source], "photos": len(prepared)})
             counts = {"reported": 1, f"reported_{source}": 1}
@@ -240,7 +193,7 @@ def _transition(*, actor, incident_id: int, action: str, comment: str = "", vali
     checks, so a step out of order answers 409 whatever its input."""
     step = TRANSITIONS[action]
     errors: list[FieldError] = []
-    comment = _text(comment, "comment", errors, max_length=1000, required=False)
+    comment = clean_text(comment, "comment", errors, max_length=1000, required=False)
     with transaction.atomic():
         incident = _load(actor, incident_id)
         _check_actor(actor, incident, action)
@@ -251,7 +204,7 @@ def _transition(*, actor, incident_id: int, action: str, comment: str = "", vali
         fields = {}
         if validate is not None:
             fields = validate(incident, errors) or {}
-        _raise(errors)
+        raise_if(errors)
         target = fields.pop("_target", step.target)
         now = timezone.now()
         moved = Incident.objects.filter(pk=incident.pk, state=incident.state, version=incident.version).update(
@@ -327,7 +280,7 @@ def incident_dispatch(*, actor, incident_id: int, assignee: str | None = None, u
     deadline comes from the category."""
     def validate(incident, errors):
         fields = {}
-        name = _text(unit, "unit", errors, max_length=100, required=False)
+        name = clean_text(unit, "unit", errors, max_length=100, required=False)
         fields["assignee_unit"] = name
         fields["assignee_id"] = None
         if assignee:
@@ -348,10 +301,10 @@ def incident_dispatch(*, actor, incident_id: int, assignee: str | None = None, u
 
 def incident_handle(*, actor, incident_id: int, result: str, photos=()) -> Incident:
     errors: list[FieldError] = []
-    result = _text(result, "result", errors, max_length=1000)
+    result = clean_text(result, "result", errors, max_length=1000)
     if len(photos) > MAX_PHOTOS:
         errors.append(FieldError("photos", _("at most %(n)d photos") % {"n": MAX_PHOTOS}))
-    _raise(errors)
+    raise_if(errors)
     prepared = [photo_prepare(p, f"photos[{i}]") for i, p in enumerate(photos)]
     stored: list[str] = []
 
@@ -478,6 +431,28 @@ def incident_escalate_overdue(*, now: datetime | None = None) -> int:
                        "d": timezone.localtime(incident.deadline).strftime("%Y-%m-%d %H:%M")})
             done += 1
     return done
+
+
+def category_set_deadline(*, actor, code: str, deadline_hours: int) -> IncidentCategory:
+    """Change a category's deadline (hours from dispatch to close). Categories are shared by the whole
+    install, so this needs incident.manage at a province or city node."""
+    if not any(len(p) <= 4 for p in user_prefixes(actor, INCIDENT_MANAGE)):
+        raise PermissionDenied(_("Only city-level managers may change deadlines."))
+    categories_ensure()
+    category = IncidentCategory.objects.filter(code=code).first() if isinstance(code, str) else None
+    if category is None:
+        raise NotFound(_("No such category."))
+    if not isinstance(deadline_hours, int) or isinstance(deadline_hours, bool) or not 1 <= deadline_hours <= 24 * 90:
+        raise ServiceError(_("Invalid deadline."), [FieldError("deadline_hours", _("from 1 to 2160 hours"))])
+    with transaction.atomic():
+        old = category.deadline_hours
+        category.deadline_hours = deadline_hours
+        category.save(update_fields=["deadline_hours"])
+        audit_record(actor=actor, action="incident_category.deadline", object_type="incident_category",
+                     object_id=category.code, object_repr=category.name,
+                     jurisdiction_code=sorted(user_prefixes(actor, INCIDENT_MANAGE))[0].ljust(12, "0"),
+                     changes={"deadline_hours": [old, deadline_hours]})
+    return category
 
 
 def notification_read(*, actor, notification_id: int) -> None:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("patrol/incidents/<int:incident_id>/<str:action>/", views.incident_act, name="act"),
     path("patrol/patrols/<int:patrol_id>/", views.patrol_page, name="patrol"),
     path("patrol/kpis/", views.kpi_page, name="kpis"),
+    path("report/<str:community_code>/", views.public_report, name="public_report"),
 ]

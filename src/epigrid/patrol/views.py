@@ -73,6 +73,33 @@ def report(request):
     return render(request, "patrol/report.html", context)
 
 
+def public_report(request, community_code: str):
+    """A community's page where anyone may report a problem (no login): the position must lie in the
+    community. Linked from a QR code at the community gate."""
+    from epigrid.regions.models import Division
+
+    community = Division.objects.filter(code=community_code, level="community").first()
+    if community is None:
+        raise Http404
+    context = {"community": community, "categories": selectors.category_choices(), "values": {}, "errors": {}}
+    if request.method == "POST":
+        data = request.POST
+        try:
+            incident = services.incident_report(
+                actor=None, community_code=community.code, client_id=data.get("client_id") or None,
+                category=data.get("category", ""), description=data.get("description", ""),
+                lon=data.get("lon"), lat=data.get("lat"), crs=data.get("crs") or "wgs84",
+                address=data.get("address", ""), reporter_name=data.get("reporter_name", ""),
+                photos=request.FILES.getlist("photos"))
+        except ServiceError as exc:
+            context.update(values=data, detail=exc.detail, client_id=data.get("client_id") or uuid.uuid4().hex,
+                           errors={e.field.split("[")[0]: e.message for e in exc.errors})
+            return render(request, "patrol/public_report.html", context, status=400)
+        return render(request, "patrol/public_report.html", {"community": community, "done": incident.pk})
+    context["client_id"] = uuid.uuid4().hex
+    return render(request, "patrol/public_report.html", context)
+
+
 @login_required
 def incident_list(request):
     state = request.GET.get("state") or None
