@@ -260,6 +260,9 @@ def main() -> None:
     emit("cpu_cores", os.cpu_count() or 0, "cores")
     emit("load_average_before", os.getloadavg()[0], "runnable")
     before = CheckIn.objects.count()
+    # Hold no connection of our own while the server runs: on SQLite an extra open connection would spare
+    # the server's the WAL checkpoint that closing the last connection does.
+    connection.close()
     port = free_port()
     proc = serve(port, token)
     try:

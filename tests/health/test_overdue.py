@@ -66,3 +66,14 @@ def test_the_periodic_task_is_registered():
     from epigrid.core.tasks import SCHEDULES
 
     assert ("health.mark_overdue", "epigrid.health.tasks.mark_overdue", 10) in SCHEDULES
+
+
+def test_many_observations_are_worked_through_in_chunks(first_grid):
+    from .conftest import make_resident
+
+    for _ in range(5):
+        start_at(make_resident(first_grid.code), local(2026, 3, 1, 7))
+    with time_machine.travel(local(2026, 3, 1, 13), tick=False):
+        assert checkins_mark_overdue(chunk=2) == 5
+        assert checkins_mark_overdue(chunk=2) == 0
+    assert HealthStatus.objects.filter(colour="yellow").count() == 5

@@ -380,19 +380,27 @@ def alert_handle(*, actor, alert_id: int) -> Alert:
     return alert
 
 
-def checkins_mark_overdue(*, now: datetime | None = None, lookback_days: int = 2) -> int:
+def checkins_mark_overdue(*, now: datetime | None = None, lookback_days: int = 2, chunk: int = 2000) -> int:
     """Raise one overdue alert for each slot missed by an active observation (a slot is missed when its
     deadline passed with no check-in). Looks back `lookback_days` days, so a late run catches up; the
-    unique constraint makes a second run create nothing. Returns the number of new alerts."""
+    unique constraint makes a second run create nothing. Works through the active observations in chunks
+    (bounded memory, short transactions). Returns the number of new alerts."""
     now = now or timezone.now()
-    local = local_now(now)
-    today = local.date()
+    today = local_now(now).date()
     first_day = today - timedelta(days=lookback_days)
+    active = (Observation.objects.filter(status=Status.ACTIVE, start__lte=today, planned_end__gte=first_day)
+              .order_by("pk").values_list("pk", "grid_code", "start", "planned_end", "created_at", "resident_id"))
+    created, after = 0, 0
+    while True:
+        observations = list(active.filter(pk__gt=after)[:chunk])
+        if not observations:
+            return created
+        after = observations[-1][0]
+        created += _mark_overdue_chunk(observations, now, today, first_day)
+
+
+def _mark_overdue_chunk(observations, now, today, first_day) -> int:
     zone, deadlines = local_zone(), slot_deadlines()
-    observations = list(Observation.objects.filter(status=Status.ACTIVE, start__lte=today)
-                        .values_list("pk", "grid_code", "start", "planned_end", "created_at", "resident_id"))
-    if not observations:
-        return 0
     ids = [o[0] for o in observations]
     done = set(CheckIn.objects.filter(observation_id__in=ids, date__gte=first_day)
                .values_list("observation_id", "date", "slot"))
@@ -414,7 +422,7 @@ def checkins_mark_overdue(*, now: datetime | None = None, lookback_days: int = 2
     if not new:
         return 0
     with transaction.atomic():
-        Alert.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+        Alert.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
         audit_record_many(audit_event(actor=None, action="alert.overdue", object_type="observation",
                                       object_id=a.observation_id, jurisdiction_code=a.grid_code,
                                       changes={"date": str(a.date), "slot": a.slot}) for a in new)
