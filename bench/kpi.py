@@ -42,7 +42,7 @@ from epigrid.accounts.roles import Role  # noqa: E402
 from epigrid.accounts.services import token_create, user_add  # noqa: E402
 from epigrid.demo.services import demo_city_build  # noqa: E402
 from epigrid.patrol.categories import categories_ensure  # noqa: E402
-from epigrid.patrol.models import CloseTimeDaily, Incident, IncidentCategory, KpiDaily  # noqa: E402
+from epigrid.patrol.models import CLOSE_COLUMNS, Incident, IncidentCategory, KpiDaily  # noqa: E402
 from epigrid.patrol.rollups import CLOSE_BUCKETS_H, COUNTERS, NODE_LEVELS  # noqa: E402
 from epigrid.regions.models import Grid  # noqa: E402
 
@@ -121,9 +121,10 @@ def generate(today: date) -> dict:
         "reported_public": (day_rep, source == "public"),
         "registered": (day_rep, ~rejected), "rejected": (day_rep, rejected),
         "closed": (day_close, closed), "closed_on_time": (day_close, on_time),
+        **{name: (day_close, closed & (bucket == i)) for i, name in enumerate(CLOSE_COLUMNS)},
     }
     levels = [("grid", 15)] + list(NODE_LEVELS)
-    kpi_rows, hist_rows = [], []
+    kpi_rows = []
     for level, digits in levels:
         prefixes = np.array([c[:digits] for c in grids])
         nodes, node_of_grid = np.unique(prefixes, return_inverse=True)
@@ -140,16 +141,9 @@ def generate(today: date) -> dict:
         for i, k in enumerate(cells):
             kpi_rows.append((level, nodes[k // DAYS].ljust(pad, "0"), 0, first_day + timedelta(days=int(k % DAYS)),
                              *(int(c[i]) for c in columns)))
-        hkey = (node[closed] * DAYS + day_close[closed]) * (len(CLOSE_BUCKETS_H) + 1) + bucket[closed]
-        hk, hn = np.unique(hkey, return_counts=True)
-        for k, n in zip(hk, hn, strict=True):
-            cell, b = divmod(int(k), len(CLOSE_BUCKETS_H) + 1)
-            hist_rows.append((level, nodes[cell // DAYS].ljust(pad, "0"), 0,
-                              first_day + timedelta(days=cell % DAYS), b, int(n)))
     with transaction.atomic():
         _bulk(KpiDaily._meta.db_table, ["level", "node_code", "user_id", "day", *COUNTERS], kpi_rows)
-        _bulk(CloseTimeDaily._meta.db_table, ["level", "node_code", "user_id", "day", "bucket", "n"], hist_rows)
-    return {"kpi_rows": len(kpi_rows), "hist_rows": len(hist_rows)}
+    return {"kpi_rows": len(kpi_rows)}
 
 
 def prepare() -> tuple[str, str]:
@@ -164,7 +158,6 @@ def prepare() -> tuple[str, str]:
         sizes = generate(date.today())
         emit("kpi_bulk_load_s", time.perf_counter() - t, "s")
         emit("kpi_rollup_rows", sizes["kpi_rows"], "rows")
-        emit("kpi_histogram_rows", sizes["hist_rows"], "rows")
     if not User.objects.filter(username="benchkpi").exists():
         user_add(actor=None, username="benchkpi", role=Role.CITY_COMMANDER, node_code="110000000000")
     _, token = token_create(actor=None, username="benchkpi", name="bench", days=1)

@@ -18,7 +18,7 @@ from epigrid.core.errors import FieldError, NotFound, ServiceError
 from epigrid.core.scoping import LEVELS, PREFIX_DIGITS, code_level, code_prefix, in_scope, prefix_q
 from epigrid.regions.models import Division, Grid
 
-from .models import CloseTimeDaily, KpiDaily, PatrolPlan
+from .models import CLOSE_COLUMNS, KpiDaily, PatrolPlan
 from .rollups import COUNTERS, median_hours
 
 BY_LEVELS = ("city", "district", "street", "community", "grid", "worker")
@@ -51,8 +51,9 @@ def _ratio(a, b):
     return round(a / b, 4) if b else None
 
 
-def _figures(sums: dict, hist: dict, planned: int | None) -> dict:
-    out = {k: sums.get(k) or 0 for k in COUNTERS}
+def _figures(sums: dict, planned: int | None) -> dict:
+    out = {k: sums.get(k) or 0 for k in COUNTERS if k not in CLOSE_COLUMNS}
+    hist = {i: sums.get(k) or 0 for i, k in enumerate(CLOSE_COLUMNS)}
     out["closure_rate"] = _ratio(out["closed"], out["reported"])
     out["on_time_rate"] = _ratio(out["closed_on_time"], out["closed"])
     out["median_close_hours"] = median_hours(hist)
@@ -94,27 +95,20 @@ def kpi_table(*, user, within: str, by: str | None = None, date_from: date | Non
     sums = (KpiDaily.objects.restrict(user, VIEW).filter(scope, **where).values("node_code", "user_id")
             .annotate(**{k: Sum(k) for k in COUNTERS}))
     rows = {(r["node_code"], r["user_id"]): r for r in sums}
-    hists: dict[tuple, dict] = {}
-    for r in (CloseTimeDaily.objects.restrict(user, VIEW).filter(scope, **where)
-              .values("node_code", "user_id", "bucket").annotate(total=Sum("n"))):
-        hists.setdefault((r["node_code"], r["user_id"]), {})[r["bucket"]] = r["total"]
     planned = _planned(user, prefix, by, days)
     keys = set(rows) | ({(code, 0) for code in planned} if by != "worker" else set())
     names = _names(by, keys)
     out_rows = []
     total_sums = dict.fromkeys(COUNTERS, 0)
-    total_hist: dict[int, int] = {}
     for key in sorted(keys):
         sums_row = rows.get(key, {})
         for k in COUNTERS:
             total_sums[k] += sums_row.get(k) or 0
-        for b, n in hists.get(key, {}).items():
-            total_hist[b] = total_hist.get(b, 0) + n
-        figures = _figures(sums_row, hists.get(key, {}), planned.get(key[0]) if by != "worker" else None)
+        figures = _figures(sums_row, planned.get(key[0]) if by != "worker" else None)
         out_rows.append({"code": key[0], "user_id": key[1] or None, "name": names.get(key, key[0]), **figures})
     total_planned = sum(planned.values()) if by != "worker" else None
     return {"within": within, "level": level, "by": by, "date_from": date_from, "date_to": date_to,
-            "rows": out_rows, "total": _figures(total_sums, total_hist, total_planned)}
+            "rows": out_rows, "total": _figures(total_sums, total_planned)}
 
 
 def _planned(user, prefix: str, by: str, days: int) -> dict[str, int]:

@@ -286,6 +286,11 @@ class Notification(models.Model):
         return f"{self.user_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+# Upper edges, in hours, of the time-to-close histogram buckets; the last bucket is open-ended.
+CLOSE_BUCKETS_H = (0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 720)
+CLOSE_COLUMNS = tuple(f"close_h{i:02d}" for i in range(len(CLOSE_BUCKETS_H) + 1))
+
+
 class KpiDaily(models.Model):
     """Counters per node and day, kept by the services as things happen: the KPI pages sum these rows
     and never scan incidents. A node is a grid, each division above it (`level`), or a reporter within
@@ -309,6 +314,8 @@ class KpiDaily(models.Model):
     patrol_meters = models.FloatField(default=0)
     checkpoints_visited = models.IntegerField(default=0)
     checkpoints_planned = models.IntegerField(default=0)
+    # close_h00 .. close_h19 (added below): incidents closed that day per time-to-close bucket, so
+    # medians come from the same rows as the counters.
 
     scope_field = "node_code"
     objects = ScopedQuerySet.as_manager()
@@ -320,22 +327,5 @@ class KpiDaily(models.Model):
         return f"{self.level} {self.node_code} {self.user_id or ''} {self.day}"
 
 
-class CloseTimeDaily(models.Model):
-    """How many incidents closed that day per time-to-close bucket: medians come from these histograms."""
-
-    node_code = models.CharField(max_length=15)
-    level = models.CharField(max_length=10)
-    user_id = models.BigIntegerField(default=0)
-    day = models.DateField()
-    bucket = models.PositiveSmallIntegerField()
-    n = models.IntegerField(default=0)
-
-    scope_field = "node_code"
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["level", "node_code", "user_id", "day", "bucket"],
-                                               name="closetime_once")]
-
-    def __str__(self):
-        return f"{self.level} {self.node_code} {self.day} [{self.bucket}] {self.n}"
+for _name in CLOSE_COLUMNS:
+    KpiDaily.add_to_class(_name, models.IntegerField(default=0))

@@ -12,16 +12,14 @@ from datetime import date, datetime
 from django.db import connection
 from django.utils import timezone
 
-from .models import CloseTimeDaily, KpiDaily
+from .models import CLOSE_BUCKETS_H, CLOSE_COLUMNS, KpiDaily
 
 # Levels of a rollup node above a grid, and the significant digits of each (the rest zero-padded).
 NODE_LEVELS = (("community", 12), ("street", 9), ("district", 6), ("city", 4), ("province", 2))
-# Upper edges, in hours, of the time-to-close histogram buckets; the last bucket is open-ended.
-CLOSE_BUCKETS_H = (0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 720)
 
 COUNTERS = ("reported", "reported_patrol", "reported_staff", "reported_public", "registered", "rejected",
             "closed", "closed_on_time", "escalated", "patrols", "patrol_seconds", "patrol_meters",
-            "checkpoints_visited", "checkpoints_planned")
+            "checkpoints_visited", "checkpoints_planned", *CLOSE_COLUMNS)
 
 
 def nodes_of(grid_code: str, user_id: int | None = None) -> list[tuple[str, str, int]]:
@@ -69,13 +67,9 @@ def bump(*, grid_code: str, at: datetime | None = None, user_id: int | None = No
         cursor.executemany(sql, rows)
 
 
-def bump_close_time(*, grid_code: str, at: datetime, seconds: float, user_id: int | None = None) -> None:
-    table = CloseTimeDaily._meta.db_table
-    sql = (f"INSERT INTO {table} (level, node_code, user_id, day, bucket, n) VALUES (%s, %s, %s, %s, %s, 1) "
-           f"ON CONFLICT (level, node_code, user_id, day, bucket) DO UPDATE SET n = {table}.n + 1")
-    day, bucket = day_of(at), close_bucket(seconds)
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [[level, code, uid, day, bucket] for level, code, uid in nodes_of(grid_code, user_id)])
+def close_column(seconds: float) -> str:
+    """The histogram counter an incident closed after `seconds` adds to."""
+    return CLOSE_COLUMNS[close_bucket(seconds)]
 
 
 def median_hours(histogram: dict[int, int]) -> float | None:

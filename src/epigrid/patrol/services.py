@@ -234,9 +234,9 @@ def _after(action: str, incident: Incident, actor, now: datetime) -> None:
         rollups.bump(grid_code=incident.grid_code, at=now, user_id=reporter, rejected=1)
     elif action == "close":
         on_time = int(bool(incident.closed_on_time))
-        rollups.bump(grid_code=incident.grid_code, at=now, user_id=reporter, closed=1, closed_on_time=on_time)
-        rollups.bump_close_time(grid_code=incident.grid_code, at=now, user_id=reporter,
-                                seconds=(now - incident.reported_at).total_seconds())
+        took = rollups.close_column((now - incident.reported_at).total_seconds())
+        rollups.bump(grid_code=incident.grid_code, at=now, user_id=reporter, closed=1, closed_on_time=on_time,
+                     **{took: 1})
     elif action == "dispatch" and incident.assignee_id and incident.assignee_id != actor.pk:
         _notify([incident.assignee], incident=incident, kind="dispatched",
                 message=_("Incident #%(id)d (%(cat)s) was dispatched to you; deadline %(d)s.")
