@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -171,6 +172,7 @@ def test_hospital_and_link_scoping(api, observation, request, user, status):
     assert link.status_code == status
     if status == 200:
         assert "/c/" in link.json()["url"]
+        assert link.json()["expires"] == str(observation.planned_end + timedelta(days=1))
     assert api.post(f"/observations/{observation.uid}/hospital", {}).status_code == status
 
 

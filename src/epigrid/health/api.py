@@ -1,6 +1,6 @@
 """Observation and check-in API: every list and object limited to the caller's jurisdiction."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
@@ -170,7 +170,7 @@ def observation_link(request, uid: UUID):
     token = services.checkin_link_token(actor=request.user, uid=uid)
     obs = selectors.observation_get(user=request.user, uid=uid, action=HEALTH_RECORD)
     return {"url": request.build_absolute_uri(reverse("health:resident_checkin", args=[token])),
-            "expires": obs.planned_end.fromordinal(obs.planned_end.toordinal() + 1)}
+            "expires": obs.planned_end + timedelta(days=1)}
 
 
 @router.get("/observations/{uid}/checkins", response={200: list[CheckInOut], **ERRORS},
