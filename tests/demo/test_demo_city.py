@@ -47,5 +47,13 @@ def test_demo_command_builds_the_city_and_prints_a_login_per_role(db, capsys):
     assert "http://127.0.0.1:8000/" in out and "epigrid-demo-2020" in out
     assert Division.objects.filter(code="440300000000").exists()
     assert Grid.objects.count() == 80
+    # People and events to look at: residents, arrivals under observation (one with fever), incidents.
+    from epigrid.health.models import Alert, Observation
+    from epigrid.patrol.models import Incident
+    from epigrid.residents.models import Arrival, Resident
+
+    assert Resident.objects.count() == 45 and Arrival.objects.filter(observation_started=True).count() == 3
+    assert Observation.objects.filter(status="active").count() == 3 and Alert.objects.exists()
+    assert Incident.objects.count() == 4
     call_command("demo", "--no-serve")  # a second run reuses what is there
-    assert Grid.objects.count() == 80
+    assert Grid.objects.count() == 80 and Resident.objects.count() == 45

@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from epigrid.demo.people import demo_people_build
 from epigrid.demo.services import DEMO_PASSWORD, demo_city_build, demo_users_create
 from epigrid.regions.models import Grid
 
@@ -20,6 +21,10 @@ class Command(BaseCommand):
             result = demo_city_build(scale=opts["scale"])
             self.stdout.write(f"  {result.created} divisions and grids")
         rows = demo_users_create()
+        built = demo_people_build()
+        if built:
+            self.stdout.write(f"  {built['residents']} residents, {built['observations']} under observation, "
+                              f"{built['incidents']} incidents")
         url = f"http://127.0.0.1:{opts['port']}/"
         self.stdout.write("\nEpiGrid demo · 演示\n")
         self.stdout.write(f"  open {url}   password for every demo user / 演示账号密码: {DEMO_PASSWORD}\n")
