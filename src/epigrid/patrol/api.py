@@ -7,10 +7,12 @@ from typing import Literal
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
 from epigrid.core.api import ERRORS, ErrorOut, Pagination
+from epigrid.core.errors import NotFound
 
 from . import kpis, patrols, selectors, services
 from .workflow import ACTIONS
@@ -355,7 +357,11 @@ def incident_action(request, incident_id: int, action: Literal[ACTIONS], body: A
 def incident_photo(request, photo_id: int, thumb: bool = False):
     photo = selectors.photo_get(user=request.user, photo_id=photo_id)
     path = Path(settings.MEDIA_ROOT) / (photo.thumb_path if thumb else photo.path)
-    response = FileResponse(open(path, "rb"), content_type="image/jpeg")  # noqa: SIM115 (closed by Django)
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
+    except FileNotFoundError:
+        raise NotFound(_("No such photo.")) from None
+    response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
