@@ -43,7 +43,18 @@ def incident_get(*, user, incident_id: int) -> Incident:
 
 
 def incident_timeline(incident: Incident):
-    return list(incident.events.all())
+    """The events, each with translated labels for its action and states (for the page)."""
+    from django.utils.translation import gettext_lazy
+
+    from .services import ACTION_NAMES
+
+    extra = {"report": gettext_lazy("report"), "escalate": gettext_lazy("escalate")}
+    states = dict(Incident.State.choices)
+    events = list(incident.events.all())
+    for e in events:
+        e.action_label = ACTION_NAMES.get(e.action) or extra.get(e.action, e.action)
+        e.from_label, e.to_label = states.get(e.from_state, e.from_state), states.get(e.to_state, e.to_state)
+    return events
 
 
 def incident_actions_for(*, user, incident: Incident) -> list[str]:
