@@ -118,3 +118,25 @@ def test_pages_need_a_login(observation):
     client = Client()
     for path in ["/health/today/", "/health/observations/", f"/health/observations/{observation.uid}/"]:
         assert client.get(path).status_code == 302
+
+
+def test_my_grid_today_makes_the_same_queries_for_one_person_or_many(observation, gridworker, first_grid):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from epigrid.health.services import checkin_record, observation_start
+
+    from .conftest import make_resident
+
+    client = client_for(gridworker)
+    client.get("/health/today/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/health/today/")
+    for n in range(4):
+        obs = observation_start(actor=None, resident=make_resident(first_grid.code), kind="home", reason="other")
+        checkin_record(actor=None, observation=obs, slot="am", temperature="38.5", symptoms=["cough"],
+                       client_id=f"many-people-{n:03d}")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/health/today/")
+    assert page.content.decode().count('data-testid="person"') == 5
+    assert len(many.captured_queries) == len(one.captured_queries)
