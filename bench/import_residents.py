@@ -174,11 +174,18 @@ def floor(n: int) -> float:
     return spent
 
 
+def _cpu() -> float:
+    """User + system CPU seconds of this process and of its finished children (the pool)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--workers", type=int, default=None, help="pool size (default: the importer's choice)")
-    parser.add_argument("--profile", action="store_true", help="cProfile the import (use --workers 1)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="preparing processes, 0: inline (default: the importer's choice)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the import (use --workers 0)")
     args = parser.parse_args()
     ensure_city()
     path = Path(settings.VAR_DIR) / f"residents-{args.rows}.csv"
@@ -190,6 +197,7 @@ def main() -> None:
     empty_residents()
     grid_index()  # built once per process, as in a worker that has imported before; its build is not counted
 
+    cpu_before = _cpu()
     start = time.perf_counter()
     if args.profile:
         import cProfile
@@ -202,6 +210,7 @@ def main() -> None:
     else:
         outcome = residents_import(actor=None, path=path, file_name=path.name, workers=args.workers)
     seconds = time.perf_counter() - start
+    cpu = _cpu() - cpu_before
     if not outcome.written or outcome.created != args.rows:
         raise SystemExit(f"import incomplete: created {outcome.created}, invalid {outcome.invalid}, first "
                          f"problems {[e.as_dict() for e in outcome.errors[:5]]}")
@@ -212,6 +221,11 @@ def main() -> None:
     emit("import_rows_per_s", args.rows / seconds, "rows/s")
     emit("import_peak_rss_mib", self_peak, "MiB")
     emit("import_peak_rss_worker_mib", child_peak, "MiB")
+    # Load-independent: CPU time of this process and its pool workers (not the database server's), and the
+    # rate that would give on two otherwise idle cores.
+    emit("import_cpu_us_per_row", cpu / args.rows * 1e6, "us")
+    emit("import_rows_per_s_two_idle_cores_estimate", 2 * args.rows / cpu, "rows/s")
+    emit("load_average_1min", os.getloadavg()[0], "load")
 
     floor_s = floor(args.rows)
     emit("import_floor_raw_write_rows_per_s", args.rows / floor_s, "rows/s")

@@ -373,3 +373,27 @@ def test_progress_is_reported(run, grid):
     seen = []
     run(csv_bytes([person(i, grid) for i in range(20)]), progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1] == (20, 20)
+
+
+def test_a_cell_beyond_the_csv_field_limit_is_a_file_error_naming_the_row(run, grid):
+    rows = [person(0, grid), person(1, grid, 备注="x" * 200_000)]
+    exc = file_error(run, csv_bytes(rows))
+    assert exc.rows[0].row == 3 and "field larger than field limit" in exc.detail
+
+
+def test_values_beyond_the_last_header_and_blank_rows(run, grid):
+    data = csv_bytes([person(0, grid)]) + b"\r\n,,,\r\n" + csv_bytes([person(1, grid)]).split(b"\r\n", 1)[1]
+    data += ",".join(["李四", "", id_number(seq=9), "", "", grid, "", "", "extra"]).encode() + b"\r\n"
+    outcome = run(data, skip_invalid=True)
+    assert (outcome.created, outcome.rows, outcome.invalid) == (2, 3, 1)
+    assert [(e.row, e.column) for e in outcome.errors] == [(6, "#9")]
+
+
+def test_command_line_as_a_user_is_scoped(tmp_path, alice):
+    xicheng = Grid.objects.filter(code__startswith=XICHENG).order_by("code").first()
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes([person(0, xicheng.code)]))
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_data", "residents", str(path), "--user", "alice", "--no-progress")
+    call_command("import_data", "residents", str(path), "--no-progress")
+    assert Resident.objects.count() == 1

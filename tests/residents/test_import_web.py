@@ -137,7 +137,7 @@ def test_missing_file_is_a_400(api, alice):
 
 
 def login(user):
-    client = Client()
+    client = Client(headers={"Accept-Language": "en"})
     client.force_login(user)
     return client
 
