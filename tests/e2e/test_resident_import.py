@@ -13,7 +13,7 @@ from tests.residents.test_import import csv_bytes, person
 
 from .test_browser import log_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.urls("tests.residents.test_import_web")]
+pytestmark = pytest.mark.e2e
 
 
 def upload(page, base, data: bytes, name="居民.csv", skip_invalid=False):

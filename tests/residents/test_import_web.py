@@ -2,49 +2,13 @@
 report, and none of it is visible outside the importer's jurisdiction."""
 
 import openpyxl
-import pytest
 from django.test import Client
-from django.urls import include, path
 
-import epigrid.urls
 from epigrid.core.models import Job
-from epigrid.residents import import_api
 from epigrid.residents.models import Resident
 
 from .conftest import id_number
 from .test_import import XICHENG, csv_bytes, person
-
-
-def _test_api():
-    """Until core.api mounts the import router, a small API around it with the same error format."""
-    from ninja import NinjaAPI
-
-    from epigrid.core.api import Renderer, SessionAuth, TokenAuth
-    from epigrid.core.errors import ServiceError
-
-    api = NinjaAPI(urls_namespace="imports_test", auth=[TokenAuth(), SessionAuth()], renderer=Renderer())
-
-    @api.exception_handler(ServiceError)
-    def _service_error(request, exc):
-        return api.create_response(request, exc.as_dict(), status=exc.status)
-
-    api.add_router("", import_api.router)
-    return api
-
-
-if getattr(import_api.router, "api", None) is None:
-    urlpatterns = [path("api/v1/", _test_api().urls), *epigrid.urls.urlpatterns,
-                   path("", include("epigrid.residents.import_urls"))]
-else:  # wired by the lead: the real URLconf serves everything
-    urlpatterns = list(epigrid.urls.urlpatterns)
-    try:
-        from django.urls import reverse
-
-        reverse("residents_import")
-    except Exception:
-        urlpatterns.append(path("", include("epigrid.residents.import_urls")))
-
-pytestmark = pytest.mark.urls(__name__)
 
 
 def upload(api, data, name="r.csv", **form):
