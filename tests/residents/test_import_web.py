@@ -153,3 +153,18 @@ def test_xlsx_upload_over_the_api(api, alice, first_grid, settings, tmp_path):
     body = upload(api.as_user(alice), xlsx_bytes([person(i, first_grid.code) for i in range(3)]), name="r.xlsx").json()
     body = api.get(f"/imports/{body['id']}").json()
     assert (body["status"], body["created"], body["file_name"]) == ("done", 3, "r.xlsx")
+
+
+def test_a_queue_that_cannot_be_reached_fails_the_job_not_the_request(api, alice, first_grid, settings, tmp_path,
+                                                                       monkeypatch):
+    import epigrid.core.tasks
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(epigrid.core.tasks, "enqueue", broken)
+    response = upload(api.as_user(alice), csv_bytes([person(0, first_grid.code)]))
+    assert response.status_code == 503
+    job = Job.objects.get()
+    assert job.status == "failed" and not list(tmp_path.glob("jobs/*/upload*"))

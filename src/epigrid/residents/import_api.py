@@ -65,7 +65,8 @@ def job_out(job) -> dict:
     }
 
 
-@router.post("/imports/residents", response={202: ImportJobOut, 403: ERRORS[400], 413: ERRORS[400], **ERRORS},
+@router.post("/imports/residents",
+             response={202: ImportJobOut, 403: ERRORS[400], 413: ERRORS[400], 503: ERRORS[400], **ERRORS},
              summary="Import residents from CSV or XLSX (runs in the background)")
 def residents_import_upload(request, file: File[UploadedFile], skip_invalid: Form[bool] = False,
                             crs: Form[str] = "wgs84"):

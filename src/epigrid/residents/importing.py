@@ -811,9 +811,16 @@ def import_job_start(*, actor, upload, skip_invalid: bool = False, crs: str = "w
             out.write(part)
     job.input_file = str(target.relative_to(settings.MEDIA_ROOT))
     job.save(update_fields=["input_file"])
-    from epigrid.core.tasks import enqueue
+    from epigrid.core.tasks import enqueue, job_finish
 
-    enqueue("epigrid.residents.importing.import_job_run", str(job.pk))
+    try:
+        enqueue("epigrid.residents.importing.import_job_run", str(job.pk))
+    except Exception:  # the queue is unreachable: say so instead of leaving a job queued forever
+        log.exception("could not queue resident import %s", job.pk)
+        target.unlink(missing_ok=True)
+        job_finish(job, ok=False, result={"errors": [], "error_count": 0, "written": False},
+                   message=_("The import could not be started; try again later."))
+        raise ServiceError(_("The import could not be started; try again later."), status=503) from None
     return job
 
 
