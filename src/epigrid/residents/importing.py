@@ -374,7 +374,8 @@ def _cell(fld: str, value):
 def _uids(stamp: str, numbers: list[int]) -> list[str]:
     """Version-7 UUIDs as 32 hex digits (what Django stores): the import's start time in ms (`stamp`, 12 hex
     digits), then the row number as a 42-bit counter, then 32 random bits. Time-ordered, so a million new
-    keys append to the unique index instead of landing all over it (2x faster writes on SQLite)."""
+    keys append to the unique index instead of landing all over it; unique across imports by the time and
+    the random bits (and the unique constraint would refuse a repeat)."""
     tail = os.urandom(4 * len(numbers)).hex()
     out = []
     for k, n in enumerate(numbers):
@@ -462,8 +463,9 @@ def prepare_chunk(start: int, rows: list) -> tuple[list, list, int]:
 
 
 def _pool_worker_init() -> None:
-    # Forked from the importer: Django is set up, and _ctx (keys, grid index) is inherited. A worker
-    # never touches the database connection it inherited; it exits with os._exit, closing nothing.
+    # Forked from the importer: Django is set up, and _ctx (keys, grid index) is inherited. A worker never
+    # touches the database connection it inherited, and ends by SIGTERM (Pool.terminate), so no finaliser
+    # of its copy can close the parent's connection either.
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
