@@ -120,8 +120,9 @@ def patrol_start(*, actor, grid_code: str | None = None, client_id: str | None =
 def _own_patrol(actor, patrol_id: int) -> Patrol:
     """The actor's own patrol, still in their patrol scope (a membership may have been withdrawn).
     Written without restrict()'s query building: this runs for every batch of track points."""
-    patrol = (Patrol.objects.filter(pk=patrol_id, worker_id=actor.pk).first()
-              if isinstance(patrol_id, int) else None)
+    rows = (list(Patrol.objects.filter(pk=patrol_id, worker_id=actor.pk).order_by()[:1])
+            if isinstance(patrol_id, int) else [])
+    patrol = rows[0] if rows else None
     if patrol is None or not in_scope(actor, PATROL, patrol.grid_code):
         raise NotFound(_("No such patrol."))
     return patrol
