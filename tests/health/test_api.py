@@ -37,6 +37,9 @@ def test_post_checkin_is_idempotent_by_client_id(api, observation, gridworker):
     assert again.status_code == 200
     assert again.json()["id"] == data["id"] and again.json()["temperature"] == "38.1"
     assert CheckIn.objects.count() == 1 and Alert.objects.count() == 2
+    listed = api.get(f"/observations/{observation.uid}/checkins").json()
+    assert listed["count"] == 1 and listed["items"][0]["client_id"] == body["client_id"]
+    assert listed["items"][0]["observation"] == str(observation.uid)
 
 
 @pytest.mark.parametrize("temperature", [33.9, 43.1, -5, 1000])

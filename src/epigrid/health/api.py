@@ -189,17 +189,7 @@ def checkin_create(request, body: CheckInIn):
         actor=request.user, observation=obs, slot=body.slot or services.current_slot(),
         temperature=body.temperature, symptoms=body.symptoms, client_id=body.client_id)
     checkin.observation_uid = body.observation
-    checkin.alerts_raised = [] if not created else _raised(checkin)
     return Status(201 if created else 200, checkin)
-
-
-def _raised(checkin) -> list[str]:
-    kinds = []
-    if checkin.temperature >= services.fever_threshold():
-        kinds.append("fever")
-    if checkin.symptoms:
-        kinds.append("symptom")
-    return kinds
 
 
 @router.get("/alerts", response={200: list[AlertOut], **ERRORS}, summary="Alerts in your jurisdiction")

@@ -303,8 +303,8 @@ def _insert_sql(vendor: str) -> tuple[str, tuple]:
 
 def checkin_record(*, actor, observation: Observation, slot, temperature, symptoms, client_id: str,
                    when: datetime | None = None) -> tuple[CheckIn, bool]:
-    """Store a check-in; returns it and whether it is new. The same `client_id` again returns the
-    stored check-in (a phone retrying). `actor` None: the resident through their personal link.
+    """Store a check-in; returns it (with `alerts_raised`, the kinds of alert it raised) and whether it is
+    new. The same `client_id` again returns the stored check-in (a phone retrying) and raises nothing. `actor` None: the resident through their personal link.
     A temperature at or above FEVER_THRESHOLD (37.3) raises a fever alert, any symptom a symptom alert."""
     if actor is not None and not in_scope(actor, HEALTH_RECORD, observation.grid_code):
         raise NotFound(_("No such observation."))
@@ -338,6 +338,7 @@ def checkin_record(*, actor, observation: Observation, slot, temperature, sympto
             if stored is None or stored.observation_id != observation.pk:
                 raise Conflict(_("This client_id was used for another check-in."),
                                [FieldError("client_id", _("already used; generate a new one"))])
+            stored.alerts_raised = []
             return stored, False
         checkin.pk = row[0]
         events = [audit_event(actor=actor, action="checkin.record", object_type="checkin", object_id=checkin.pk,
@@ -358,6 +359,7 @@ def checkin_record(*, actor, observation: Observation, slot, temperature, sympto
         audit_record_many(events)
         if kinds:
             health_status_refresh(resident_ids=[observation.resident_id], now=now)
+    checkin.alerts_raised = [str(k) for k in kinds]
     return checkin, True
 
 
