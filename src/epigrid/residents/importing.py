@@ -77,6 +77,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "tags": ("标签", "tags"),
     "notes": ("备注", "notes"),
 }
+SOURCE = str(Source.IMPORT.value)  # a plain str: rows cross a process boundary and go to executemany
 _HEADER_FIELD = {h.casefold(): f for f, headers in COLUMNS.items() for h in headers}
 PERSONAL = ("name", "id_number", "phone", "address", "notes")
 
@@ -458,7 +459,7 @@ def prepare_chunk(start: int, rows: list) -> tuple[list, list, int]:
             uids[i], code, code[:4], v["name"], v["name_pinyin"], v["name_initials"], v.get("gender", ""),
             birth.isoformat() if birth else None, v["id_type"], v["id_number_enc"], v["id_number_index"],
             v["phone_enc"], v["phone_index"], v["address"], float(lon[i]) if point else None,
-            float(lat[i]) if point else None, v["tags"], v["notes"], Source.IMPORT, now, now)))
+            float(lat[i]) if point else None, v["tags"], v["notes"], SOURCE, now, now)))
     return good, errors, blank
 
 
