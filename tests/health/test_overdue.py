@@ -2,6 +2,7 @@
 
 import time_machine
 
+from epigrid.core.models import AuditEvent
 from epigrid.health.models import Alert, HealthStatus
 from epigrid.health.services import checkin_record, checkins_mark_overdue, observation_start
 
@@ -77,3 +78,30 @@ def test_many_observations_are_worked_through_in_chunks(first_grid):
         assert checkins_mark_overdue(chunk=2) == 5
         assert checkins_mark_overdue(chunk=2) == 0
     assert HealthStatus.objects.filter(colour="yellow").count() == 5
+
+
+def test_a_late_check_in_closes_the_slots_overdue_alert(resident, settings):
+    settings.HEALTH_STATUS_RULES = [("red", "missed_checkin"), ("yellow", "under_observation")]
+    obs = start_at(resident, local(2026, 3, 1, 7))
+    assert mark(local(2026, 3, 1, 12, 30)) == 1
+    assert HealthStatus.objects.get(resident=resident).colour == "red"
+    with time_machine.travel(local(2026, 3, 1, 13), tick=False):
+        checkin, _ = checkin_record(actor=None, observation=obs, slot="am", temperature="36.6", symptoms=[],
+                                    client_id="late-am-0001")
+    assert checkin.alerts_raised == []
+    alert = Alert.objects.get()
+    assert alert.status == "handled" and alert.handled_by is None
+    assert HealthStatus.objects.get(resident=resident).colour == "yellow"
+    assert AuditEvent.objects.filter(action="alert.handle", object_id=str(alert.pk)).exists()
+
+
+def test_a_check_in_in_time_touches_no_alert(resident):
+    obs = start_at(resident, local(2026, 3, 1, 7))
+    with time_machine.travel(local(2026, 3, 1, 9), tick=False):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            checkin_record(actor=None, observation=obs, slot="am", temperature="36.6", symptoms=[],
+                           client_id="in-time-0001")
+    assert not any("health_alert" in q["sql"] for q in ctx.captured_queries)

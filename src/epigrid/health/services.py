@@ -356,10 +356,21 @@ def checkin_record(*, actor, observation: Observation, slot, temperature, sympto
             events += [audit_event(actor=actor, action="alert.raise", object_type="alert", object_id=a.pk,
                                    jurisdiction_code=a.grid_code, changes={"kind": [None, a.kind]})
                        for a in alerts]
+        late = now >= datetime.combine(day, slot_deadlines()[slot], tzinfo=local_zone())
+        if late:  # checked in after all: the slot's overdue alert, if the check already raised it, is done
+            for alert_id in Alert.objects.filter(observation_id=observation.pk, kind=AlertKind.OVERDUE, date=day,
+                                                 slot=slot, status=AlertStatus.OPEN).values_list("pk", flat=True):
+                Alert.objects.filter(pk=alert_id).update(status=AlertStatus.HANDLED, handled_at=now,
+                                                         handled_by_id=checkin.recorded_by_id)
+                events.append(audit_event(actor=actor, action="alert.handle", object_type="alert",
+                                          object_id=alert_id, jurisdiction_code=checkin.grid_code,
+                                          changes={"status": [AlertStatus.OPEN, AlertStatus.HANDLED],
+                                                   "by": "late check-in"}))
+                kinds.append(None)  # the colour may change
         audit_record_many(events)
         if kinds:
             health_status_refresh(resident_ids=[observation.resident_id], now=now)
-    checkin.alerts_raised = [str(k) for k in kinds]
+    checkin.alerts_raised = [str(k) for k in kinds if k is not None]
     return checkin, True
 
 
