@@ -140,3 +140,21 @@ def test_my_grid_today_makes_the_same_queries_for_one_person_or_many(observation
         page = client.get("/health/today/")
     assert page.content.decode().count('data-testid="person"') == 5
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_today_for_someone_without_own_grids_shows_the_whole_jurisdiction(observation, alice, bob):
+    page = client_for(alice).get("/health/today/").content.decode()
+    assert "张三" in page and 'data-testid="whole-jurisdiction"' in page
+    assert "张三" not in client_for(bob).get("/health/today/").content.decode()
+
+
+def test_today_for_a_grid_worker_shows_only_their_grids(observation, gridworker, city):
+    from epigrid.health.services import observation_start
+    from epigrid.regions.models import Grid
+
+    from .conftest import make_resident
+
+    other_grid = Grid.objects.filter(code__startswith="110101").order_by("-code").first()
+    observation_start(actor=None, resident=make_resident(other_grid.code, "李四"), kind="home", reason="other")
+    page = client_for(gridworker).get("/health/today/").content.decode()
+    assert "张三" in page and "李四" not in page and 'data-testid="whole-jurisdiction"' not in page

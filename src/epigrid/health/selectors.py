@@ -111,11 +111,18 @@ def my_grid_codes(user) -> list[str]:
     return sorted(codes)
 
 
+TODAY_LIMIT = 300
+
+
 def worker_today(*, user, now=None, uid=None) -> dict:
     """"My grid today": the people under observation in the user's grids (or for whom they are
-    responsible), which of today's slots each has checked in, and their open alerts."""
+    responsible), which of today's slots each has checked in, and their open alerts. A user with no grid
+    of their own (a community worker, a street admin) sees everyone in their jurisdiction, the first
+    TODAY_LIMIT by grid."""
     today = local_now(now).date()
-    qs = observations_list(user=user, status=Status.ACTIVE, mine=uid is None, action=HEALTH_RECORD)
+    grids = my_grid_codes(user)
+    own = uid is None and (bool(grids) or Observation.objects.filter(worker=user, status=Status.ACTIVE).exists())
+    qs = observations_list(user=user, status=Status.ACTIVE, mine=own, action=HEALTH_RECORD)
     if uid is not None:
         qs = qs.filter(uid=uid)
     observations = list(
@@ -123,7 +130,7 @@ def worker_today(*, user, now=None, uid=None) -> dict:
         .prefetch_related(
             Prefetch("checkins", queryset=CheckIn.objects.filter(date=today), to_attr="today_checkins"),
             Prefetch("alerts", queryset=Alert.objects.filter(status=AlertStatus.OPEN), to_attr="open_alerts"))
-        .order_by("grid_code", "resident__name"))
+        .order_by("grid_code", "resident__name")[:TODAY_LIMIT])
     due = ["am"] if current_slot(now) == "am" else ["am", "pm"]
     for obs in observations:
         obs.slots_done = {c.slot for c in obs.today_checkins}
@@ -133,5 +140,7 @@ def worker_today(*, user, now=None, uid=None) -> dict:
         "observations": observations,
         "missing": sum(1 for o in observations if o.missing_slots),
         "alerts": sum(len(o.open_alerts) for o in observations),
-        "grids": my_grid_codes(user),
+        "grids": grids,
+        "whole_jurisdiction": uid is None and not own,
+        "limited": len(observations) >= TODAY_LIMIT,
     }
