@@ -100,3 +100,24 @@ def test_patrol_page(api, gridworker, alice, bob, inside):
     p = patrols.patrol_start(actor=gridworker)
     assert logged_in(alice).get(f"/patrol/patrols/{p.pk}/").status_code == 200
     assert logged_in(bob).get(f"/patrol/patrols/{p.pk}/").status_code == 404
+
+
+def test_plan_page(gridworker, community_worker, bob, inside):
+    grid = gridworker.memberships.get().node_code
+    desk = logged_in(community_worker)
+    r = desk.post(f"/patrol/plans/{grid}/", {"times_per_day": "3",
+                                              "checkpoints": f"东门, {inside[0]}, {inside[1]}, 40, gate\n菜场，{inside[0]}，{inside[1]}"})
+    assert r.status_code == 302, r.content
+    from epigrid.patrol.models import PatrolPlan
+
+    plan = PatrolPlan.objects.get(grid_code=grid)
+    assert plan.times_per_day == 3 and [c.radius_m for c in plan.checkpoints.all()] == [40, 30]
+    bad = desk.post(f"/patrol/plans/{grid}/", {"times_per_day": "3", "checkpoints": "东门, east, 39"})
+    assert bad.status_code == 400 and plan.checkpoints.count() == 2
+    # The grid worker sees it and cannot change it; Shenzhen does not see it.
+    worker = logged_in(gridworker)
+    assert b"readonly" in worker.get(f"/patrol/plans/{grid}/").content
+    worker.post(f"/patrol/plans/{grid}/", {"times_per_day": "9", "checkpoints": ""})
+    plan.refresh_from_db()
+    assert plan.times_per_day == 3
+    assert logged_in(bob).get(f"/patrol/plans/{grid}/").status_code == 404

@@ -12,5 +12,6 @@ urlpatterns = [
     path("patrol/incidents/<int:incident_id>/<str:action>/", views.incident_act, name="act"),
     path("patrol/patrols/<int:patrol_id>/", views.patrol_page, name="patrol"),
     path("patrol/kpis/", views.kpi_page, name="kpis"),
+    path("patrol/plans/<str:grid_code>/", views.plan_page, name="plan"),
     path("report/<str:community_code>/", views.public_report, name="public_report"),
 ]

@@ -165,6 +165,57 @@ def patrol_page(request, patrol_id: int):
     })
 
 
+def _checkpoint_lines(text: str) -> tuple[list[dict], list[str]]:
+    """One checkpoint a line: name, longitude, latitude[, radius in metres[, kind]]."""
+    out, bad = [], []
+    for n, line in enumerate(text.splitlines(), start=1):
+        parts = [p.strip() for p in line.replace("，", ",").split(",")]
+        if not line.strip():
+            continue
+        try:
+            out.append({"name": parts[0], "lon": float(parts[1]), "lat": float(parts[2]),
+                        "radius_m": int(parts[3]) if len(parts) > 3 and parts[3] else 30,
+                        "kind": parts[4] if len(parts) > 4 and parts[4] else "other"})
+        except (IndexError, ValueError):
+            bad.append(_("line %(n)d: expected name, longitude, latitude[, radius[, kind]]") % {"n": n})
+    return out, bad
+
+
+@login_required
+def plan_page(request, grid_code: str):
+    """A grid's patrol plan: how often, and its checkpoints (managers edit it here)."""
+    from epigrid.accounts.roles import INCIDENT_MANAGE
+    from epigrid.core.scoping import in_scope
+
+    plan = _or_404(selectors.patrol_plan_get, user=request.user, grid_code=grid_code)
+    may_edit = in_scope(request.user, INCIDENT_MANAGE, grid_code)
+    checkpoints = list(plan.checkpoints.all()) if plan else []
+    text = "\n".join(f"{c.name}, {c.lon}, {c.lat}, {c.radius_m}, {c.kind}" for c in checkpoints)
+    times = plan.times_per_day if plan else 0
+    if request.method == "POST" and may_edit:
+        from .patrols import patrol_plan_set
+
+        text = request.POST.get("checkpoints", "")
+        rows, bad = _checkpoint_lines(text)
+        times_raw = request.POST.get("times_per_day", "")
+        try:
+            if bad:
+                raise ServiceError(_("The patrol plan cannot be saved."), [])
+            patrol_plan_set(actor=request.user, grid_code=grid_code, checkpoints=rows,
+                            times_per_day=int(times_raw) if times_raw.isdigit() and len(times_raw) < 4 else -1)
+        except ServiceError as exc:
+            _error(request, exc)
+            for line in bad:
+                messages.error(request, line)
+            return render(request, "patrol/plan.html", {"grid_code": grid_code, "times": times_raw, "text": text,
+                                                        "may_edit": may_edit, "kinds": Checkpoint.Kind.choices},
+                          status=400)
+        messages.success(request, _("Patrol plan saved."))
+        return redirect("patrol:plan", grid_code)
+    return render(request, "patrol/plan.html", {"grid_code": grid_code, "times": times, "text": text,
+                                                "may_edit": may_edit, "kinds": Checkpoint.Kind.choices})
+
+
 def _date(value):
     try:
         return date.fromisoformat(value) if value else None
