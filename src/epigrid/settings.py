@@ -122,7 +122,10 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'epigrid.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Keep connections open between requests, as on PostgreSQL: closing the last connection to a WAL
+    # database checkpoints the WAL (an fsync), so every write request paid a checkpoint and every request
+    # a reconnect (measured in-process: a check-in 32.6 -> 4.4 ms, GET /api/v1/me 4.7 -> 2.9 ms).
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
     # A file, not Django's in-memory default, for the test database: the live-server browser tests
     # then see the same database over their own connections, as a real server would.
     # One file per test run (by process id), so two runs side by side never share it.
@@ -233,6 +236,10 @@ ARRIVAL_RISK_ORIGINS = env_list("ARRIVAL_RISK_ORIGINS")
 ARRIVAL_RATE_PER_HOUR = env_int("ARRIVAL_RATE_PER_HOUR", 10)
 # Days after an observation ends before the person's data is anonymised (`epigrid purge`, daily).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 30)
+# Check-ins (docs/health.md): the fever threshold in °C, and the local times after which a missed
+# morning/afternoon check-in is overdue.
+FEVER_THRESHOLD = float(env_str("FEVER_THRESHOLD", "37.3"))
+HEALTH_SLOT_DEADLINES = {"am": env_str("CHECKIN_AM_DEADLINE", "12:00"), "pm": env_str("CHECKIN_PM_DEADLINE", "20:00")}
 
 # Personal data encryption key file (AES-GCM keys; see docs/data-protection.md).
 PII_KEY_FILE = Path(env_str("PII_KEY_FILE", str(VAR_DIR / "pii.key")))

@@ -119,3 +119,10 @@ def test_staff_print_the_qr_code_and_review_arrivals(community, alice, bob, api)
     assert api.as_user(alice).post(f"/arrivals/{arrival.uid}/review", "").json()["reviewed"] is True
     assert api.as_user(alice).post(f"/arrivals/{arrival.uid}/review", "").status_code == 409
     assert client.get("/arrivals/").status_code == 200
+
+
+def test_an_arrival_whose_observation_period_is_over_needs_none(community):
+    arrival_policy_set(actor=None, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
+    response = register(community, arrival_date=(datetime.date.today() - datetime.timedelta(days=20)).isoformat())
+    assert response.status_code == 200
+    assert not Arrival.objects.get().observation_started

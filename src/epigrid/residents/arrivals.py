@@ -160,7 +160,8 @@ def arrival_register(*, community_code: str, data: dict, client: str | None,
         record = Arrival.objects.create(resident=resident, grid_code=resident.grid_code,
                                         community_code=community_code, consent_at=timezone.now(),
                                         consent_version=CONSENT_VERSION, **arrival)
-        if risky:
+        # An arrival whose observation period is already over needs none.
+        if risky and arrival["arrival_date"] + datetime.timedelta(days=days) >= today:
             try:
                 observation_start(actor=None, resident=resident, kind="home", reason=Reason.ARRIVAL,
                                   start=arrival["arrival_date"], days=days)
