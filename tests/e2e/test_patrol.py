@@ -61,7 +61,9 @@ def test_patrol_report_and_close_the_loop_on_a_phone(live_city, phone, browser):
     assert incident.grid_code == grid.code and incident.photos.count() == 1
     assert phone.locator("[data-testid=state]").get_attribute("data-state") == "reported"
     assert phone.locator(".photos img").count() == 1
-    assert phone.evaluate("document.querySelector('.photos img').naturalWidth") > 0
+    # The thumbnail loads (lazily: wait for it), through the scoped photo endpoint.
+    phone.wait_for_function("document.querySelector('.photos img').complete"
+                            " && document.querySelector('.photos img').naturalWidth > 0")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
     # The community worker, on their own phone, registers and dispatches it to the grid worker.
