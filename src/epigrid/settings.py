@@ -161,6 +161,8 @@ Q_CLUSTER = {
     "ack_failures": True,
     "save_limit": 1000,
     "label": "Tasks",
+    # The import splits its work over child processes, which daemonic workers may not start.
+    "daemonize_workers": False,
     **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default", "poll": 1}),
 }
 TASKS_SYNC = env_bool("TASKS_SYNC", False)

@@ -63,3 +63,20 @@ def test_a_person_can_register_again_after_anonymisation(make_resident, first_gr
         residents_purge(after_days=30)
     again = make_resident(seq=35)
     assert again.pk != person.pk and again.id_number_masked.endswith(id_number(seq=35)[-4:])
+
+
+def test_the_daily_purge_also_removes_old_job_reports(settings, tmp_path, db):
+    import os
+    import time
+
+    from epigrid.residents.retention import purge_task
+
+    settings.MEDIA_ROOT = tmp_path
+    old, new = tmp_path / "jobs" / "a" / "errors.xlsx", tmp_path / "jobs" / "b" / "errors.xlsx"
+    for path in (old, new):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"x")
+    past = time.time() - (settings.RETENTION_DAYS + 1) * 86400
+    os.utime(old, (past, past))
+    purge_task()
+    assert not old.exists() and new.exists()

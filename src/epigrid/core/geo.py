@@ -23,6 +23,8 @@ _X_PI = np.pi * 3000.0 / 180.0
 
 
 def in_china(lon, lat):
+    if type(lon) is float and type(lat) is float:  # one point (a form, an import row): skip numpy's overhead
+        return CHINA_LON[0] <= lon <= CHINA_LON[1] and CHINA_LAT[0] <= lat <= CHINA_LAT[1]
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     return (lon >= CHINA_LON[0]) & (lon <= CHINA_LON[1]) & (lat >= CHINA_LAT[0]) & (lat <= CHINA_LAT[1])

@@ -58,3 +58,19 @@ def job_finish(job: Job, *, ok: bool, result: dict, message: str = "") -> None:
         job.done = job.total
     job.save(update_fields=["status", "result", "message", "finished_at", "done", "total"])
     cache.delete(_progress_key(job.pk))
+
+
+def job_files_purge(*, older_than_days: int) -> int:
+    """Delete job files (error reports) older than the retention: they hold masked personal data."""
+    import time
+
+    folder = settings.MEDIA_ROOT / "jobs"
+    if not folder.exists():
+        return 0
+    cutoff = time.time() - older_than_days * 86400
+    removed = 0
+    for path in folder.rglob("*"):
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

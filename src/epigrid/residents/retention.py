@@ -68,5 +68,8 @@ def residents_purge(*, after_days: int | None = None, now: datetime.datetime | N
 
 
 def purge_task() -> int:
-    """The daily scheduled purge, with the configured retention."""
+    """The daily scheduled purge, with the configured retention; old import reports go with it."""
+    from epigrid.core.tasks import job_files_purge
+
+    job_files_purge(older_than_days=settings.RETENTION_DAYS)
     return residents_purge()
