@@ -13,7 +13,7 @@ endpoint):
 Targets: >= 3,000 points/s stored, p99 < 150 ms at the target rate, no errors.
 
 Data: EPIGRID_VAR_DIR is BENCH_VAR_DIR (default var/bench); EPIGRID_DATABASE_URL is honoured.
-Run: .venv/bin/python bench/patrol.py   (BENCH_SECONDS, BENCH_WORKERS, BENCH_TARGET_POINTS to change)
+Run: .venv/bin/python bench/patrol.py   (BENCH_SECONDS, BENCH_WORKERS, BENCH_THREADS, BENCH_TARGET_POINTS)
 """
 
 import http.client
@@ -35,7 +35,10 @@ os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "200"))
-PROCESSES = int(os.environ.get("BENCH_PROCESSES", "4"))
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", "2"))
+# Senders (threads, over all processes): one per patrol by default, as independent phones are; fewer
+# (each cycling over its patrols) measures the server rather than 200 client threads on a small machine.
+THREADS = int(os.environ.get("BENCH_THREADS", str(WORKERS)))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 TARGET_POINTS = int(os.environ.get("BENCH_TARGET_POINTS", "3000"))
 BATCH = 10
@@ -131,26 +134,31 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def _worker(port, token, lon, lat, mode, interval, deadline, results, lock):
-    """One simulated grid worker: its own patrol, then batches until the deadline."""
-    patrol_id = None
-    if mode == "points":
+def _worker(port, users, mode, interval, deadline, results, lock):
+    """A sender: starts a patrol for each of its grid workers, then sends their batches in turn until the
+    deadline (one grid worker per sender by default; fewer senders than patrols with BENCH_THREADS)."""
+    patrols = []
+    for token, lon, lat in users:
+        if mode != "points":
+            patrols.append((token, None, lon, lat))
+            continue
         _, status, data = request(port, "POST", "/api/v1/patrols", token,
                                   json.dumps({"client_id": uuid.uuid4().hex}).encode())
         if status != 200:
             with lock:
                 results.append((0.0, status, 0))
-            return
-        patrol_id = json.loads(data)["id"]
+            continue
+        patrols.append((token, json.loads(data)["id"], lon, lat))
     step = 0
     next_at = time.monotonic()
     local = []
-    while time.monotonic() < deadline:
+    while patrols and time.monotonic() < deadline:
         if interval:
             delay = next_at - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             next_at += interval
+        token, patrol_id, lon, lat = patrols[step % len(patrols)]
         if mode == "points":
             now = time.time()
             points = [{"lon": round(lon + (step * BATCH + j) * 1e-6, 7), "lat": lat,
@@ -163,8 +171,9 @@ def _worker(port, token, lon, lat, mode, interval, deadline, results, lock):
             stored = 0
         local.append((elapsed, status, stored))
         step += 1
-    if patrol_id is not None:
-        request(port, "POST", f"/api/v1/patrols/{patrol_id}/end", token, b"{}")
+    for token, patrol_id, _lon, _lat in patrols:
+        if patrol_id is not None:
+            request(port, "POST", f"/api/v1/patrols/{patrol_id}/end", token, b"{}")
     with lock:
         results.extend(local)
 
@@ -175,10 +184,10 @@ def _iso(ts: float) -> str:
 
 
 def _process(args):
-    port, users, mode, interval, deadline = args
+    port, users, senders, mode, interval, deadline = args
     results, lock = [], threading.Lock()
-    threads = [threading.Thread(target=_worker, args=(port, t, lon, lat, mode, interval, deadline, results, lock))
-               for t, lon, lat in users]
+    threads = [threading.Thread(target=_worker, args=(port, users[i::senders], mode, interval, deadline, results, lock))
+               for i in range(senders)]
     for t in threads:
         t.start()
     for t in threads:
@@ -188,12 +197,14 @@ def _process(args):
 
 def run(port: int, users, mode: str, rate_per_s: float | None) -> dict:
     """All workers for SECONDS; `rate_per_s` total requests a second (None: as fast as answered)."""
-    interval = len(users) / rate_per_s if rate_per_s else 0.0
+    senders = max(PROCESSES, min(THREADS, len(users)))
+    interval = senders / rate_per_s if rate_per_s else 0.0
     deadline = time.monotonic() + SECONDS
     chunks = [users[i::PROCESSES] for i in range(PROCESSES)]
     start = time.monotonic()
     with mp.get_context("fork").Pool(PROCESSES) as pool:
-        parts = pool.map(_process, [(port, chunk, mode, interval, deadline) for chunk in chunks])
+        parts = pool.map(_process, [(port, chunk, senders // PROCESSES, mode, interval, deadline)
+                                    for chunk in chunks])
     wall = time.monotonic() - start
     results = [r for part in parts for r in part]
     ok = [r for r in results if r[1] == 200]
@@ -219,6 +230,7 @@ def main() -> None:
         stop(proc)
     stored = TrackPoint.objects.count() - before
     emit("patrol_workers", len(users), "concurrent patrols")
+    emit("patrol_senders", max(PROCESSES, min(THREADS, len(users))), "client threads")
     emit("patrol_batch_points", BATCH, "points")
     emit("patrol_saturate_points_per_s", sat["points_s"], "points/s")
     emit("patrol_saturate_p50_ms", sat["p50"], "ms")
