@@ -236,6 +236,7 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 64) * 1024 * 1024
 OBSERVATION_DAYS = env_int("OBSERVATION_DAYS", 14)
 ARRIVAL_RISK_ORIGINS = env_list("ARRIVAL_RISK_ORIGINS")
 ARRIVAL_RATE_PER_HOUR = env_int("ARRIVAL_RATE_PER_HOUR", 10)
+PUBLIC_REPORT_RATE_PER_HOUR = env_int("PUBLIC_REPORT_RATE_PER_HOUR", 20)
 # Days after an observation ends before the person's data is anonymised (`epigrid purge`, daily).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 30)
 # Check-ins (docs/health.md): the fever threshold in °C, and the local times after which a missed

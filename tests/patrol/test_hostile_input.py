@@ -64,3 +64,15 @@ def test_pages_with_odd_input(gridworker, community_worker, inside):
     assert client.get(f"/patrol/kpis/?within={community}&date_from=2026-13-45&by=planet").status_code == 200
     assert client.post("/patrol/report/", {"client_id": uuid.uuid4().hex, "category": "fever", "description": "x",
                                            "lon": "nan", "lat": "inf", "patrol_id": str(BIG)}).status_code == 400
+
+
+def test_the_public_report_page_is_rate_limited(city, settings, first_grid):
+    from django.test import Client
+
+    settings.PUBLIC_REPORT_RATE_PER_HOUR = 1
+    client = Client(REMOTE_ADDR="10.7.7.7")
+    url = f"/report/{first_grid.community.code}/"
+    first = client.post(url, {"category": "sanitation", "description": "垃圾", "lon": first_grid.centroid_lon,
+                              "lat": first_grid.centroid_lat})
+    assert first.status_code in (200, 400)
+    assert client.post(url, {"category": "sanitation", "description": "垃圾"}).status_code == 429

@@ -54,6 +54,7 @@ class ErrorOut(Schema):
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS = {**ERRORS, 403: ErrorOut, 409: ErrorOut, 413: ErrorOut}
 
 
 class Renderer(JSONRenderer):
@@ -67,6 +68,9 @@ def _field(loc) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("query", "path", "body", "form", "header", "cookie", "file"):
         parts = parts[1:]
+        # A Schema parameter adds its own name ("body.crs", "q.lon"): the client knows only "crs".
+        if len(parts) > 1 and parts[0] in ("body", "q", "filters"):
+            parts = parts[1:]
     return ".".join(parts) or "body"
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
-from epigrid.core.api import ERRORS, ErrorOut, Pagination
+from epigrid.core.api import ERRORS, WRITE_ERRORS, Pagination
 from epigrid.core.errors import NotFound
 
 from . import kpis, patrols, selectors, services
@@ -20,7 +20,6 @@ from .workflow import ACTIONS
 router = Router(tags=["patrol"])
 
 Crs = Literal["wgs84", "gcj02", "bd09"]
-WRITE_ERRORS = {**ERRORS, 403: ErrorOut, 409: ErrorOut, 413: ErrorOut}
 
 
 # ---------------------------------------------------------------- categories

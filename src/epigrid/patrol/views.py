@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import INCIDENT_REPORT, PATROL
 from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.ratelimit import rate_limit
 from epigrid.core.scoping import can, user_prefixes
 from epigrid.regions.selectors import home_nodes
 
@@ -55,6 +56,7 @@ def report(request):
     if request.method == "POST":
         data = request.POST
         try:
+            rate_limit("incident-public", settings.PUBLIC_REPORT_RATE_PER_HOUR)
             incident = services.incident_report(
                 actor=request.user, client_id=data.get("client_id") or None, category=data.get("category", ""),
                 description=data.get("description", ""), lon=data.get("lon"), lat=data.get("lat"),
@@ -85,6 +87,7 @@ def public_report(request, community_code: str):
     if request.method == "POST":
         data = request.POST
         try:
+            rate_limit("incident-public", settings.PUBLIC_REPORT_RATE_PER_HOUR)
             incident = services.incident_report(
                 actor=None, community_code=community.code, client_id=data.get("client_id") or None,
                 category=data.get("category", ""), description=data.get("description", ""),
@@ -92,6 +95,9 @@ def public_report(request, community_code: str):
                 address=data.get("address", ""), reporter_name=data.get("reporter_name", ""),
                 photos=request.FILES.getlist("photos"))
         except ServiceError as exc:
+            if exc.status == 429:
+                context.update(values=data, detail=exc.detail, client_id=data.get("client_id"), errors={})
+                return render(request, "patrol/public_report.html", context, status=429)
             context.update(values=data, detail=exc.detail, client_id=data.get("client_id") or uuid.uuid4().hex,
                            errors={e.field.split("[")[0]: e.message for e in exc.errors})
             return render(request, "patrol/public_report.html", context, status=400)

@@ -7,7 +7,6 @@ import datetime
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from epigrid.accounts.roles import RESIDENTS_EDIT
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
+from epigrid.core.ratelimit import rate_limit
 from epigrid.core.scoping import LEVELS, PREFIX_DIGITS, code_prefix
 from epigrid.core.validators import text_problem
 from epigrid.regions.locate import locate
@@ -79,19 +79,6 @@ def arrival_policy_set(*, actor, node_code: str, risk_origins: list[str], observ
     return policy
 
 
-def _rate_limit(client: str) -> None:
-    """At most ARRIVAL_RATE_PER_HOUR registrations an hour from one client address."""
-    key = f"arrival-rate:{client}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    if count > settings.ARRIVAL_RATE_PER_HOUR:
-        raise ServiceError(_("Too many registrations from this device; please try again later."), status=429)
-
-
 def _clean_arrival(data: dict, today: datetime.date, errors: list) -> dict:
     from epigrid.health.services import clean_symptoms, clean_temperature
 
@@ -138,7 +125,7 @@ def arrival_register(*, community_code: str, data: dict, client: str | None,
     from epigrid.health.models import Reason
     from epigrid.health.services import observation_start
 
-    _rate_limit(client or "unknown")
+    rate_limit("arrival", settings.ARRIVAL_RATE_PER_HOUR, client)
     today = today or timezone.localdate()
     errors: list[FieldError] = []
     arrival = _clean_arrival(data, today, errors)
