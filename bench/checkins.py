@@ -14,8 +14,7 @@ that the database holds exactly one check-in per acknowledged client_id.
 Target: >= 1,500 check-ins/s on SQLite with p99 < 100 ms and no errors.
 
 PostgreSQL: EPIGRID_DATABASE_URL=postgres://postgres@127.0.0.1:5432/epigrid_bench_checkins
-BENCH_SQLITE_CONN_MAX_AGE=60 serves with persistent SQLite connections (settings.py forces 0 today) through
-a settings overlay, to measure the proposed settings change; the figures say which was used.
+EPIGRID_DB_CONN_MAX_AGE=0 serves with a new SQLite connection per request, for comparison (default 60).
 Run: .venv/bin/python bench/checkins.py
 """
 
@@ -96,31 +95,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-CONN_MAX_AGE = os.environ.get("BENCH_SQLITE_CONN_MAX_AGE", "")
-
-
-def server_env() -> dict:
-    """The server's environment; with BENCH_SQLITE_CONN_MAX_AGE, a settings overlay that keeps SQLite
-    connections open between requests (closing the last one checkpoints and removes the WAL)."""
-    env = os.environ.copy()
-    if CONN_MAX_AGE and connection.vendor == "sqlite":
-        overlay = Path(os.environ["EPIGRID_VAR_DIR"]) / "overlay"
-        overlay.mkdir(exist_ok=True)
-        (overlay / "epigrid_bench_settings.py").write_text(
-            "from epigrid.settings import *  # noqa: F403\n"
-            f"DATABASES['default']['CONN_MAX_AGE'] = {int(CONN_MAX_AGE)}  # noqa: F405\n")
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(overlay), env.get("PYTHONPATH", "")]))
-        env["DJANGO_SETTINGS_MODULE"] = "epigrid_bench_settings"
-    return env
-
-
 def serve(port: int, token: str) -> subprocess.Popen:
     epigrid = str(Path(sys.executable).with_name("epigrid"))
     log = Path(os.environ["EPIGRID_VAR_DIR"]) / "bench-serve.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([epigrid, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
                                  "--access-log", "/dev/null"],
-                                env=server_env(), stdout=out, stderr=out, start_new_session=True)
+                                env=os.environ.copy(), stdout=out, stderr=out, start_new_session=True)
     deadline = time.monotonic() + 90
     while True:
         try:
@@ -298,7 +279,7 @@ def main() -> None:
     emit("load_average_after", os.getloadavg()[0], "runnable")
     emit("database", 0, connection.vendor)
     if connection.vendor == "sqlite":
-        emit("sqlite_conn_max_age", int(CONN_MAX_AGE or 0), "s")
+        emit("sqlite_conn_max_age", int(connection.settings_dict["CONN_MAX_AGE"] or 0), "s")
     if after - before != len(stored) or checkins["errors"] or retries["errors"]:
         print("FAILED: stored rows differ from acknowledged check-ins, or errors", file=sys.stderr)
         sys.exit(1)
