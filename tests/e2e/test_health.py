@@ -9,16 +9,11 @@ from epigrid.regions.models import Grid
 from epigrid.regions.services import grid_set_workers
 from epigrid.residents.models import Resident
 from tests.conftest import PASSWORD
+from tests.e2e.test_browser import log_in
 
 pytestmark = pytest.mark.e2e
 
 
-def log_in(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click(".login button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def under_observation(name="王五"):

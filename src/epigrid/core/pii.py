@@ -152,3 +152,8 @@ def mask_phone(value: str) -> str:
     if len(digits) == 11 and digits.startswith("1"):
         return digits[:3] + "****" + digits[-4:]
     return "*" * max(0, len(digits) - 4) + digits[-4:]
+
+
+def mask_name(value: str) -> str:
+    """张* or 张**: the surname and at most two stars (a name is personal data, and so is its length)."""
+    return value[:1] + "*" * min(2, max(1, len(value) - 1)) if value else ""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import HEALTH_RECORD, RESIDENTS_VIEW
+from epigrid.core import pii
 from epigrid.core.errors import NotFound, ServiceError
 from epigrid.core.scoping import can, in_scope
 
@@ -175,5 +176,5 @@ def resident_checkin(request, token):
     done = {c.slot for c in obs.checkins.filter(date=today_)}
     context = _form_context(errors, values if errors else None)
     context.update({"obs": obs, "saved": saved, "done": done, "today": today_,
-                    "masked_name": obs.resident.name[:1] + "*" * max(1, len(obs.resident.name) - 1)})
+                    "masked_name": pii.mask_name(obs.resident.name)})
     return render(request, "health/resident_checkin.html", context, status=400 if errors else 200)

@@ -318,7 +318,7 @@ def mask_value(fld: str, value) -> str:
     if not text:
         return ""
     if fld == "name":
-        return text[0] + "*"
+        return pii.mask_name(text)
     if fld == "id_number":
         return pii.mask_id_number("".join(text.split())[:40])
     if fld == "phone":
