@@ -18,18 +18,16 @@ EPIGRID_DB_CONN_MAX_AGE=0 serves with a new SQLite connection per request, for c
 Run: .venv/bin/python bench/checkins.py
 """
 
-import http.client
 import json
 import math
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
+
+from _server import emit, free_port, serve, stop  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench-checkins"))
@@ -60,10 +58,6 @@ DISTRICT = "110101000000"
 TARGET_RATE, TARGET_P99_MS = 1500, 100
 
 
-def emit(metric: str, value: float, unit: str) -> None:
-    print(json.dumps({"metric": metric, "value": round(value, 3), "unit": unit}), flush=True)
-
-
 def prepare() -> tuple[list[str], str]:
     """Observation uids and a fresh token; data built through the services the first time."""
     call_command("migrate", verbosity=0)
@@ -87,45 +81,6 @@ def prepare() -> tuple[list[str], str]:
     _, token = token_create(actor=None, username="benchadmin", name="bench", days=1)
     assert Resident.objects.count() >= RESIDENTS
     return uids, token
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(port: int, token: str) -> subprocess.Popen:
-    epigrid = str(Path(sys.executable).with_name("epigrid"))
-    log = Path(os.environ["EPIGRID_VAR_DIR"]) / "bench-serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([epigrid, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-                                 "--access-log", "/dev/null"],
-                                env=os.environ.copy(), stdout=out, stderr=out, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop(proc)
-            raise RuntimeError(f"epigrid serve did not come up; see {log}")
-        time.sleep(0.2)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -245,7 +200,7 @@ def main() -> None:
     # the server's the WAL checkpoint that closing the last connection does.
     connection.close()
     port = free_port()
-    proc = serve(port, token)
+    proc = serve(port, token, workers=WORKERS)
     try:
         Phase(port, token, me, (200,)).run(1.0)  # warm both workers up
         static = Phase(port, token, lambda t, i: ("GET", "/static/epigrid/app.css", None, None), (200,)).run(

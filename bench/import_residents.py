@@ -22,11 +22,12 @@ Run: .venv/bin/python bench/import_residents.py [--rows N] [--workers N] [--prof
 
 import argparse
 import csv
-import json
 import os
 import resource
 import time
 from pathlib import Path
+
+from _server import emit  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 # A database of its own (the resident table is emptied before each run): not the other benches' one.
@@ -61,10 +62,6 @@ YEARS = range(1985, 2005)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国志海波宁慧"
 MOBILE = ["138", "139", "135", "136", "137", "150", "151", "158", "186", "187", "188", "177", "199", "130", "133"]
-
-
-def emit(metric: str, value: float, unit: str) -> None:
-    print(json.dumps({"metric": metric, "value": round(value, 3), "unit": unit}), flush=True)
 
 
 def ensure_city() -> None:

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from _server import emit  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))
@@ -51,10 +52,6 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 DAYS = 365
 TARGET_MS = 300
 TZ_OFFSET = 8 * 3600  # Asia/Shanghai: the rollups' days are local days
-
-
-def emit(metric: str, value: float, unit: str) -> None:
-    print(json.dumps({"metric": metric, "value": round(value, 3), "unit": unit}), flush=True)
 
 
 def _bulk(table: str, columns: list[str], rows) -> None:

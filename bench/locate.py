@@ -10,10 +10,11 @@ Data: EPIGRID_VAR_DIR is BENCH_VAR_DIR (default var/bench); EPIGRID_DATABASE_URL
 Run: .venv/bin/python bench/locate.py
 """
 
-import json
 import os
 import time
 from pathlib import Path
+
+from _server import emit  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))
@@ -34,10 +35,6 @@ from epigrid.regions.models import Grid  # noqa: E402
 
 N = 1_000_000
 TARGET = 500_000  # points/s
-
-
-def emit(metric: str, value: float, unit: str) -> None:
-    print(json.dumps({"metric": metric, "value": round(value, 3), "unit": unit}), flush=True)
 
 
 def ensure_city() -> None:

@@ -17,13 +17,11 @@ import http.client
 import json
 import math
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from _server import emit, free_port, serve, stop  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))
@@ -48,10 +46,6 @@ WARMUP = 3
 TARGET_MS, TARGET_MB = 300, 2
 
 
-def emit(metric: str, value: float, unit: str) -> None:
-    print(json.dumps({"metric": metric, "value": round(value, 3), "unit": unit}), flush=True)
-
-
 def prepare() -> tuple[str, int, str]:
     """The bench data, the largest district (code, grid count) and a fresh token."""
     call_command("migrate", verbosity=0)
@@ -63,12 +57,6 @@ def prepare() -> tuple[str, int, str]:
         user_add(actor=None, username="benchuser", role=Role.CITY_COMMANDER, node_code="110000000000")
     _, token = token_create(actor=None, username="benchuser", name="bench", days=1)
     return top["district"] + "000000", top["n"], token
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(port: int, path: str, token: str) -> tuple[float, bytes]:
@@ -85,36 +73,6 @@ def get(port: int, path: str, token: str) -> tuple[float, bytes]:
     if response.status != 200:
         raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
     return elapsed, body
-
-
-def serve(port: int, token: str) -> subprocess.Popen:
-    """`epigrid serve` in its own session (so it can be stopped with its workers), logging to a file."""
-    epigrid = str(Path(sys.executable).with_name("epigrid"))
-    log = Path(os.environ["EPIGRID_VAR_DIR"]) / "bench-serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([epigrid, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                 "--access-log", "/dev/null"],
-                                env=os.environ.copy(), stdout=out, stderr=out, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            get(port, "/api/v1/me", token)
-            return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                stop(proc)
-                raise RuntimeError(f"epigrid serve did not come up; see {log}") from None
-            time.sleep(0.2)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # the gunicorn master and its workers: our own session
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def p95(values: list[float]) -> float:

@@ -21,14 +21,12 @@ import json
 import math
 import multiprocessing as mp
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from pathlib import Path
+
+from _server import emit, free_port, serve, stop  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))
@@ -43,10 +41,6 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 TARGET_POINTS = int(os.environ.get("BENCH_TARGET_POINTS", "3000"))
 BATCH = 10
 TARGET_P99_MS = 150
-
-
-def emit(metric: str, value: float, unit: str) -> None:
-    print(json.dumps({"metric": metric, "value": round(value, 3), "unit": unit}), flush=True)
 
 
 def prepare() -> list[tuple[str, float, float]]:
@@ -84,12 +78,6 @@ def prepare() -> list[tuple[str, float, float]]:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def request(port: int, method: str, path: str, token: str, body: bytes | None = None) -> tuple[float, int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Bearer {token}"}
@@ -103,35 +91,6 @@ def request(port: int, method: str, path: str, token: str, body: bytes | None = 
         return time.perf_counter() - start, response.status, data
     finally:
         conn.close()
-
-
-def serve(port: int, token: str) -> subprocess.Popen:
-    epigrid = str(Path(sys.executable).with_name("epigrid"))
-    log = Path(os.environ["EPIGRID_VAR_DIR"]) / "bench-patrol-serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([epigrid, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                 "--access-log", "/dev/null"],
-                                env=os.environ.copy(), stdout=out, stderr=out, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            request(port, "GET", "/api/v1/me", token)
-            return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                stop(proc)
-                raise RuntimeError(f"epigrid serve did not come up; see {log}") from None
-            time.sleep(0.2)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # the gunicorn master and its workers: our own session
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def _worker(port, users, mode, interval, deadline, results, lock):
@@ -222,7 +181,7 @@ def main() -> None:
 
     before = TrackPoint.objects.count()
     port = free_port()
-    proc = serve(port, users[0][0])
+    proc = serve(port, users[0][0], log_name="bench-patrol-serve.log")
     try:
         floor_sat = run(port, users, "floor", None)
         sat = run(port, users, "points", None)

@@ -1,0 +1,57 @@
+"""What every benchmark shares: the JSON line format, and `epigrid serve` run as a separate process."""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def emit(metric: str, value: float, unit: str) -> None:
+    print(json.dumps({"metric": metric, "value": round(value, 3), "unit": unit}), flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(port: int, token: str, *, workers: int = 2, log_name: str = "bench-serve.log") -> subprocess.Popen:
+    """`epigrid serve` in its own session (so it stops with its workers), logging to a file under
+    EPIGRID_VAR_DIR; returns once an authenticated GET /api/v1/me answers 200."""
+    epigrid = str(Path(sys.executable).with_name("epigrid"))
+    log = Path(os.environ["EPIGRID_VAR_DIR"]) / log_name
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([epigrid, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                                 "--access-log", "/dev/null"],
+                                env=os.environ.copy(), stdout=out, stderr=out, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+            ok = conn.getresponse().status == 200
+            conn.close()
+            if ok:
+                return proc
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            raise RuntimeError(f"epigrid serve did not come up; see {log}")
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # the gunicorn master and its workers: our own session
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
