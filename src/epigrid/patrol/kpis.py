@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from epigrid.accounts.models import User
 from epigrid.accounts.roles import VIEW
 from epigrid.core.errors import FieldError, NotFound, ServiceError
+from epigrid.core.exports import safe_cell
 from epigrid.core.scoping import LEVELS, PREFIX_DIGITS, code_level, code_prefix, in_scope, prefix_q
 from epigrid.regions.models import Division, Grid
 
@@ -134,11 +135,6 @@ def _names(by: str, keys) -> dict:
 
 # ---------------------------------------------------------------- XLSX
 
-def _cell(value):
-    """Text that a spreadsheet would run as a formula is written with a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def kpi_xlsx(table: dict) -> bytes:
@@ -147,11 +143,11 @@ def kpi_xlsx(table: dict) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "KPI"
-    ws.append([_cell(str(_("Jurisdiction"))), table["within"], str(_("Period")),
+    ws.append([safe_cell(str(_("Jurisdiction"))), table["within"], str(_("Period")),
                f"{table['date_from']} – {table['date_to']}"])
     ws.append([str(_("Code")), str(_("Name")), *[str(h) for _k, h in COLUMNS]])
     for row in [*table["rows"], {"code": "", "name": str(_("Total")), **table["total"]}]:
-        ws.append([_cell(row["code"]), _cell(row["name"]), *[row.get(k) for k, _h in COLUMNS]])
+        ws.append([safe_cell(row["code"]), safe_cell(row["name"]), *[row.get(k) for k, _h in COLUMNS]])
     for col, (key, _h) in enumerate(COLUMNS, start=3):
         if key in RATES:
             for cells in ws.iter_rows(min_row=3, min_col=col, max_col=col):

@@ -52,6 +52,7 @@ from epigrid.accounts.roles import RESIDENTS_EDIT
 from epigrid.core import pii
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import FieldError, PermissionDenied, ServiceError
+from epigrid.core.exports import safe_cell
 from epigrid.core.geo import CRS_CHOICES, to_wgs84
 from epigrid.core.models import Job
 from epigrid.core.scoping import user_prefixes
@@ -90,7 +91,6 @@ POOL_WORKERS = 2  # processes that prepare rows while this one reads the file an
 WORKER_NICE = 3
 MAX_BYTES = getattr(settings, "RESIDENTS_IMPORT_MAX_BYTES", 1 << 30)
 BULK_CACHE_KIB = 128 * 1024  # SQLite page cache during an import
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 INSERT_COLUMNS = ("uid", "grid_code", "city_code", "name", "name_pinyin", "name_initials", "gender", "birth_date",
                   "id_type", "id_number_enc", "id_number_index", "phone_enc", "phone_index", "address", "lon", "lat",
@@ -329,9 +329,7 @@ def mask_value(fld: str, value) -> str:
 
 
 def _cell_safe(value) -> str:
-    """A cell that a spreadsheet would run as a formula (= + - @, tab, CR first) is prefixed with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return safe_cell("" if value is None else str(value))
 
 
 @dataclass
