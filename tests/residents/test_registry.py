@@ -172,3 +172,33 @@ def test_anonymising_on_request_is_audited_and_removes_the_person(alice, gridwor
     resident.refresh_from_db()
     assert resident.id_number_enc is None and resident.anonymised_at
     assert AuditEvent.objects.get(action="resident.anonymise").reason == "误录"
+
+
+def test_registering_through_the_page_shows_mistakes_beside_the_field(alice, first_grid):
+    client = Client()
+    client.force_login(alice)
+    form = {"name": "周八", "id_type": "ric", "id_number": "110101198001010011", "phone": "13812345678",
+            "grid_code": first_grid.code}
+    bad = client.post("/residents/new/", form)
+    assert bad.status_code == 400
+    assert 'data-field="id_number"' in bad.content.decode() and not Resident.objects.exists()
+    good = client.post("/residents/new/", {**form, "id_number": id_number(seq=61)})
+    resident = Resident.objects.get()
+    assert good.status_code == 302 and good["Location"] == f"/residents/{resident.uid}/"
+    page = client.get(good["Location"]).content.decode()
+    assert "周八" in page and "138****5678" in page and "13812345678" not in page
+
+
+def test_revealing_on_the_page_needs_a_reason_and_shows_the_value(alice, gridworker, make_resident):
+    resident = make_resident(actor=alice, seq=62, phone="13312345678")
+    client = Client()
+    client.force_login(alice)
+    url = f"/residents/{resident.uid}/reveal/"
+    assert client.post(url, {"field": "phone", "reason": ""}).status_code == 400
+    shown = client.post(url, {"field": "phone", "reason": "联系本人"})
+    assert shown.status_code == 200 and "13312345678" in shown.content.decode()
+    assert AuditEvent.objects.filter(action="resident.reveal", reason="联系本人").exists()
+    worker = Client()
+    worker.force_login(gridworker)
+    assert 'id="reveal"' not in worker.get(f"/residents/{resident.uid}/").content.decode()
+    assert worker.post(url, {"field": "phone", "reason": "看看"}).status_code == 404
