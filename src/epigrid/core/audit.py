@@ -45,14 +45,3 @@ def audit_record(**kwargs) -> AuditEvent:
 
 def audit_record_many(events: Iterable[AuditEvent]) -> None:
     AuditEvent.objects.bulk_create(events, batch_size=2000)
-
-
-def changed_fields(obj, values: dict) -> dict:
-    """Set `values` on `obj` and return {field: [old, new]} for those that differ."""
-    changes = {}
-    for field, new in values.items():
-        old = getattr(obj, field)
-        if old != new:
-            changes[field] = [old, new]
-            setattr(obj, field, new)
-    return changes
