@@ -43,6 +43,7 @@ from django.db import connection  # noqa: E402
 from epigrid.accounts.models import User  # noqa: E402
 from epigrid.accounts.roles import Role  # noqa: E402
 from epigrid.accounts.services import token_create, user_add  # noqa: E402
+from epigrid.core.principals import SYSTEM  # noqa: E402
 from epigrid.demo.services import demo_city_build  # noqa: E402
 from epigrid.health.models import CheckIn, Observation, Status  # noqa: E402
 from epigrid.health.services import observation_start  # noqa: E402
@@ -64,7 +65,7 @@ def prepare() -> tuple[list[str], str]:
     if not Grid.objects.filter(code__startswith=DISTRICT[:6]).exists():
         demo_city_build(seed=1, scale="small")
     if not User.objects.filter(username="benchadmin").exists():
-        user_add(actor=None, username="benchadmin", role=Role.DISTRICT_ADMIN, node_code=DISTRICT)
+        user_add(actor=SYSTEM, username="benchadmin", role=Role.DISTRICT_ADMIN, node_code=DISTRICT)
     admin = User.objects.get(username="benchadmin")
     grids = list(Grid.objects.filter(code__startswith=DISTRICT[:6]).values_list("code", flat=True))
     have = Observation.objects.filter(status=Status.ACTIVE, grid_code__startswith=DISTRICT[:6]).count()
@@ -78,7 +79,7 @@ def prepare() -> tuple[list[str], str]:
         emit("setup_observations_per_s", (RESIDENTS - have) / (time.perf_counter() - started), "observations/s")
     uids = [str(u) for u in Observation.objects.filter(status=Status.ACTIVE, grid_code__startswith=DISTRICT[:6])
             .values_list("uid", flat=True)[:RESIDENTS]]
-    _, token = token_create(actor=None, username="benchadmin", name="bench", days=1)
+    _, token = token_create(actor=SYSTEM, username="benchadmin", name="bench", days=1)
     assert Resident.objects.count() >= RESIDENTS
     return uids, token
 

@@ -44,6 +44,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
+from epigrid.core.principals import SYSTEM  # noqa: E402
 from epigrid.demo.services import demo_city_build  # noqa: E402
 from epigrid.regions.locate import grid_index, locate_many  # noqa: E402
 from epigrid.regions.models import Grid  # noqa: E402
@@ -201,11 +202,11 @@ def main() -> None:
         import pstats
 
         profiler = cProfile.Profile()
-        outcome = profiler.runcall(residents_import, actor=None, path=path, file_name=path.name,
+        outcome = profiler.runcall(residents_import, actor=SYSTEM, path=path, file_name=path.name,
                                    workers=args.workers)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     else:
-        outcome = residents_import(actor=None, path=path, file_name=path.name, workers=args.workers)
+        outcome = residents_import(actor=SYSTEM, path=path, file_name=path.name, workers=args.workers)
     seconds = time.perf_counter() - start
     cpu = _cpu() - cpu_before
     if not outcome.written or outcome.created != args.rows:

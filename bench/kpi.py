@@ -41,6 +41,7 @@ from patrol import free_port, request, serve, stop  # noqa: E402
 from epigrid.accounts.models import User  # noqa: E402
 from epigrid.accounts.roles import Role  # noqa: E402
 from epigrid.accounts.services import token_create, user_add  # noqa: E402
+from epigrid.core.principals import SYSTEM  # noqa: E402
 from epigrid.demo.services import demo_city_build  # noqa: E402
 from epigrid.patrol.categories import categories_ensure  # noqa: E402
 from epigrid.patrol.models import CLOSE_COLUMNS, Incident, IncidentCategory, KpiDaily  # noqa: E402
@@ -156,8 +157,8 @@ def prepare() -> tuple[str, str]:
         emit("kpi_bulk_load_s", time.perf_counter() - t, "s")
         emit("kpi_rollup_rows", sizes["kpi_rows"], "rows")
     if not User.objects.filter(username="benchkpi").exists():
-        user_add(actor=None, username="benchkpi", role=Role.CITY_COMMANDER, node_code="110000000000")
-    _, token = token_create(actor=None, username="benchkpi", name="bench", days=1)
+        user_add(actor=SYSTEM, username="benchkpi", role=Role.CITY_COMMANDER, node_code="110000000000")
+    _, token = token_create(actor=SYSTEM, username="benchkpi", name="bench", days=1)
     top = (Grid.objects.filter(code__startswith="11").values_list("code", flat=True))
     districts: dict[str, int] = {}
     for code in top:

@@ -38,6 +38,7 @@ from django.db.models.functions import Substr  # noqa: E402
 from epigrid.accounts.models import User  # noqa: E402
 from epigrid.accounts.roles import Role  # noqa: E402
 from epigrid.accounts.services import token_create, user_add  # noqa: E402
+from epigrid.core.principals import SYSTEM  # noqa: E402
 from epigrid.demo.services import demo_city_build  # noqa: E402
 from epigrid.regions.models import Grid  # noqa: E402
 
@@ -54,8 +55,8 @@ def prepare() -> tuple[str, int, str]:
     top = (Grid.objects.annotate(district=Substr("code", 1, 6)).values("district")
            .annotate(n=Count("id")).order_by("-n", "district").first())
     if not User.objects.filter(username="benchuser").exists():
-        user_add(actor=None, username="benchuser", role=Role.CITY_COMMANDER, node_code="110000000000")
-    _, token = token_create(actor=None, username="benchuser", name="bench", days=1)
+        user_add(actor=SYSTEM, username="benchuser", role=Role.CITY_COMMANDER, node_code="110000000000")
+    _, token = token_create(actor=SYSTEM, username="benchuser", name="bench", days=1)
     return top["district"] + "000000", top["n"], token
 
 

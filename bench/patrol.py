@@ -28,6 +28,8 @@ from pathlib import Path
 
 from _server import emit, free_port, serve, stop  # bench/_server.py
 
+from epigrid.core.principals import SYSTEM  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
@@ -67,11 +69,11 @@ def prepare() -> list[tuple[str, float, float]]:
         code, lon, lat = grids[i % len(grids)]
         username = f"bench_gw_{i:04d}"
         if not User.objects.filter(username=username).exists():
-            user_add(actor=None, username=username, role=Role.GRID_WORKER, node_code=code)
+            user_add(actor=SYSTEM, username=username, role=Role.GRID_WORKER, node_code=code)
         user = User.objects.get(username=username)
         for p in Patrol.objects.filter(worker=user, status=Patrol.Status.ACTIVE):
             patrol_end(actor=user, patrol_id=p.pk)  # left running by an interrupted run
-        _, token = token_create(actor=None, username=username, name="bench", days=1)
+        _, token = token_create(actor=SYSTEM, username=username, name="bench", days=1)
         out.append((token, lon, lat))
     if not User.objects.filter(username="bench_gw_0000").exists():
         raise RuntimeError("bench users were not created")

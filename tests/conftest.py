@@ -11,6 +11,7 @@ import pytest
 from epigrid.accounts.models import User
 from epigrid.accounts.roles import Role
 from epigrid.accounts.services import token_create, user_add
+from epigrid.core.principals import SYSTEM
 from epigrid.demo.services import demo_city_build
 
 PASSWORD = "correct horse battery staple"
@@ -55,7 +56,7 @@ def city(db):
 
 
 def _user(username, role, code) -> User:
-    user, _ = user_add(actor=None, username=username, role=role, node_code=code, password=PASSWORD)
+    user, _ = user_add(actor=SYSTEM, username=username, role=role, node_code=code, password=PASSWORD)
     return user
 
 
@@ -107,7 +108,7 @@ def api():
             self.headers = {"Accept-Language": "en"}
 
         def as_user(self, user):
-            _, raw = token_create(actor=None, username=user.username, name="test")
+            _, raw = token_create(actor=SYSTEM, username=user.username, name="test")
             self.headers = {**self.headers, "Authorization": f"Bearer {raw}"}
             return self
 

@@ -237,12 +237,19 @@ OBSERVATION_DAYS = env_int("OBSERVATION_DAYS", 14)
 ARRIVAL_RISK_ORIGINS = env_list("ARRIVAL_RISK_ORIGINS")
 ARRIVAL_RATE_PER_HOUR = env_int("ARRIVAL_RATE_PER_HOUR", 10)
 PUBLIC_REPORT_RATE_PER_HOUR = env_int("PUBLIC_REPORT_RATE_PER_HOUR", 20)
+# Exact look-ups of a resident by ID number or phone, per user: at most so many a minute, and above so
+# many in an hour the auditors get a security alert (guessing the hidden digits of a masked number takes
+# dozens to thousands of tries; see docs/data-protection.md).
+LOOKUP_RATE_PER_MINUTE = env_int("LOOKUP_RATE_PER_MINUTE", 60)
+LOOKUP_ALERT_PER_HOUR = env_int("LOOKUP_ALERT_PER_HOUR", 40)
 # Days after an observation ends before the person's data is anonymised (`epigrid purge`, daily).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 30)
 # Check-ins (docs/health.md): the fever threshold in °C, and the local times after which a missed
 # morning/afternoon check-in is overdue.
 FEVER_THRESHOLD = float(env_str("FEVER_THRESHOLD", "37.3"))
 HEALTH_SLOT_DEADLINES = {"am": env_str("CHECKIN_AM_DEADLINE", "12:00"), "pm": env_str("CHECKIN_PM_DEADLINE", "20:00")}
+# Submissions a personal check-in link may make in an hour (two slots a day; corrections allowed).
+CHECKIN_LINK_RATE_PER_HOUR = env_int("CHECKIN_LINK_RATE_PER_HOUR", 12)
 
 # Personal data encryption key file (AES-GCM keys; see docs/data-protection.md).
 PII_KEY_FILE = Path(env_str("PII_KEY_FILE", str(VAR_DIR / "pii.key")))

@@ -10,6 +10,7 @@ from django.utils import timezone
 from epigrid.accounts.models import ApiToken, User
 from epigrid.accounts.services import token_create, token_revoke, user_add
 from epigrid.core.errors import ServiceError
+from epigrid.core.principals import SYSTEM
 from tests.conftest import PASSWORD
 
 
@@ -48,24 +49,24 @@ def test_repeated_failed_logins_lock_the_account_for_a_while(alice, settings):
 
 def test_passwords_are_hashed_with_argon2(city, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
-    user, _ = user_add(actor=None, username="erin", role="grid_worker", node_code="110101000000",
+    user, _ = user_add(actor=SYSTEM, username="erin", role="grid_worker", node_code="110101000000",
                        password=PASSWORD)
     assert user.password.startswith("argon2")
 
 
 def test_weak_passwords_and_unknown_roles_and_nodes_are_refused(city):
     with pytest.raises(ServiceError) as weak:
-        user_add(actor=None, username="frank", role="grid_worker", node_code="110101000000", password="123")
+        user_add(actor=SYSTEM, username="frank", role="grid_worker", node_code="110101000000", password="123")
     assert weak.value.errors[0].field == "password"
     with pytest.raises(ServiceError) as bad:
-        user_add(actor=None, username="frank", role="emperor", node_code="119999000000")
+        user_add(actor=SYSTEM, username="frank", role="emperor", node_code="119999000000")
     assert {e.field for e in bad.value.errors} == {"role", "at"}
     assert not User.objects.filter(username="frank").exists()
 
 
 def test_a_user_may_hold_several_roles(city):
-    user_add(actor=None, username="gina", role="grid_worker", node_code="110101001001001", password=PASSWORD)
-    user, generated = user_add(actor=None, username="gina", role="volunteer", node_code="110102000000")
+    user_add(actor=SYSTEM, username="gina", role="grid_worker", node_code="110101001001001", password=PASSWORD)
+    user, generated = user_add(actor=SYSTEM, username="gina", role="volunteer", node_code="110102000000")
     assert generated is None
     assert sorted(user.memberships.values_list("role", flat=True)) == ["grid_worker", "volunteer"]
 
@@ -79,7 +80,7 @@ def test_an_admin_cannot_create_users_outside_their_jurisdiction(alice):
 
 
 def test_tokens_are_stored_hashed_and_work_until_expiry_or_revocation(alice, api):
-    token, raw = token_create(actor=None, username="alice", name="phone", days=30)
+    token, raw = token_create(actor=SYSTEM, username="alice", name="phone", days=30)
     assert raw.startswith("eg_") and raw not in token.digest and len(token.digest) == 64
     assert not ApiToken.objects.filter(digest=raw).exists()
     headers = {"Authorization": f"Bearer {raw}"}
@@ -87,8 +88,8 @@ def test_tokens_are_stored_hashed_and_work_until_expiry_or_revocation(alice, api
     assert client.get("/api/v1/me", headers=headers).json()["username"] == "alice"
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client.get("/api/v1/me", headers=headers).status_code == 401
-    token2, raw2 = token_create(actor=None, username="alice")
-    token_revoke(actor=None, token_id=token2.pk)
+    token2, raw2 = token_create(actor=SYSTEM, username="alice")
+    token_revoke(actor=SYSTEM, token_id=token2.pk)
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw2}"})
     assert response.status_code == 401
     assert response.json()["detail"]

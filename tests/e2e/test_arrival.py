@@ -6,9 +6,11 @@ import datetime
 import pytest
 
 from epigrid.accounts.services import user_add
+from epigrid.core.principals import SYSTEM
+from epigrid.regions.links import community_token
 from epigrid.regions.models import Grid
 from epigrid.regions.services import grid_set_workers
-from epigrid.residents.arrivals import arrival_policy_set, community_link_token
+from epigrid.residents.arrivals import arrival_policy_set
 from tests.conftest import PASSWORD
 from tests.e2e.test_browser import log_in
 from tests.residents.conftest import id_number
@@ -18,11 +20,11 @@ pytestmark = pytest.mark.e2e
 
 def test_arrival_on_a_phone_then_the_grid_worker_sees_the_observation(live_city, phone, browser):
     grid = Grid.objects.filter(code__startswith="110101").order_by("code").first()
-    user_add(actor=None, username="gw", role="grid_worker", node_code=grid.code, password=PASSWORD)
-    grid_set_workers(actor=None, grid_code=grid.code, usernames=["gw"])
-    arrival_policy_set(actor=None, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
+    user_add(actor=SYSTEM, username="gw", role="grid_worker", node_code=grid.code, password=PASSWORD)
+    grid_set_workers(actor=SYSTEM, grid_code=grid.code, usernames=["gw"])
+    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
 
-    phone.goto(f"{live_city.url}/a/{community_link_token(grid.community.code)}/")
+    phone.goto(f"{live_city.url}/a/{community_token(grid.community.code, 'arrival')}/")
     assert phone.locator("#notice").is_visible()
     phone.fill("#id_name", "陈静")
     phone.fill("#id_id_number", id_number(birth="19900202", seq=41))

@@ -3,6 +3,7 @@
 import pytest
 
 from epigrid.accounts.services import user_add
+from epigrid.core.principals import SYSTEM
 from epigrid.regions.models import Grid
 from tests.conftest import PASSWORD
 
@@ -18,7 +19,7 @@ def log_in(page, base, username):
 
 
 def test_log_in_see_the_grid_polygons_on_the_map_and_open_a_grid(live_city, page):
-    user_add(actor=None, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
+    user_add(actor=SYSTEM, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
     grids = list(Grid.objects.filter(code__startswith="110101").values_list("code", flat=True))
     log_in(page, live_city.url, "alice")
     assert "东城区" in page.content()
@@ -36,7 +37,7 @@ def test_log_in_see_the_grid_polygons_on_the_map_and_open_a_grid(live_city, page
 
 
 def test_colour_by_another_figure_redraws_the_map(live_city, page):
-    user_add(actor=None, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
+    user_add(actor=SYSTEM, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
     log_in(page, live_city.url, "alice")
     page.goto(f"{live_city.url}/map/?within=110101000000")
     page.wait_for_selector("#map[data-ready='1']")
@@ -49,7 +50,7 @@ def test_colour_by_another_figure_redraws_the_map(live_city, page):
 
 def test_a_grid_worker_on_a_phone_opens_their_grid(live_city, phone):
     grid = Grid.objects.filter(code__startswith="110101").order_by("code").first()
-    user_add(actor=None, username="gw", role="grid_worker", node_code=grid.code, password=PASSWORD)
+    user_add(actor=SYSTEM, username="gw", role="grid_worker", node_code=grid.code, password=PASSWORD)
     log_in(phone, live_city.url, "gw")
     phone.click(f"a[href='/grids/{grid.code}/']")
     phone.wait_for_selector("#map path.leaflet-interactive")
@@ -59,7 +60,7 @@ def test_a_grid_worker_on_a_phone_opens_their_grid(live_city, phone):
 
 
 def test_switch_to_english(live_city, page):
-    user_add(actor=None, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
+    user_add(actor=SYSTEM, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
     log_in(page, live_city.url, "alice")
     page.click("button[value=en]")
     page.wait_for_selector("text=Open map")

@@ -3,6 +3,7 @@
 import pytest
 
 from epigrid.accounts.services import user_add
+from epigrid.core.principals import SYSTEM
 from epigrid.health.models import Alert, CheckIn
 from epigrid.health.services import checkin_link_token, observation_start
 from epigrid.regions.models import Grid
@@ -18,10 +19,10 @@ pytestmark = pytest.mark.e2e
 
 def under_observation(name="王五"):
     grid = Grid.objects.filter(code__startswith="110101").order_by("code").first()
-    user_add(actor=None, username="gw", role="grid_worker", node_code=grid.code, password=PASSWORD)
-    grid_set_workers(actor=None, grid_code=grid.code, usernames=["gw"])
+    user_add(actor=SYSTEM, username="gw", role="grid_worker", node_code=grid.code, password=PASSWORD)
+    grid_set_workers(actor=SYSTEM, grid_code=grid.code, usernames=["gw"])
     resident = Resident.objects.create(grid_code=grid.code, city_code="1101", name=name)
-    return observation_start(actor=None, resident=resident, kind="home", reason="arrival")
+    return observation_start(actor=SYSTEM, resident=resident, kind="home", reason="arrival")
 
 
 def test_grid_worker_enters_a_fever_check_in_on_a_phone_and_sees_the_alert(live_city, phone):
@@ -49,7 +50,7 @@ def test_grid_worker_enters_a_fever_check_in_on_a_phone_and_sees_the_alert(live_
 
 def test_resident_checks_in_through_the_personal_link_on_a_phone(live_city, phone):
     obs = under_observation("赵六")
-    token = checkin_link_token(actor=None, uid=obs.uid)
+    token = checkin_link_token(actor=SYSTEM, uid=obs.uid)
     phone.goto(f"{live_city.url}/c/{token}/")
     assert "赵*" in phone.content() and "赵六" not in phone.content()
     phone.fill("[data-testid=temperature]", "36.7")

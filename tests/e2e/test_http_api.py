@@ -7,6 +7,7 @@ import urllib.request
 import pytest
 
 from epigrid.accounts.services import token_create, user_add
+from epigrid.core.principals import SYSTEM
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -22,8 +23,8 @@ def call(url, token, method="GET", body=None):
 
 
 def test_token_client_lists_locates_and_gets_json_errors(live_city):
-    user_add(actor=None, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
-    _, token = token_create(actor=None, username="alice")
+    user_add(actor=SYSTEM, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
+    _, token = token_create(actor=SYSTEM, username="alice")
     api = f"{live_city.url}/api/v1"
     status, grids = call(f"{api}/grids?within=110101000000", token)
     assert status == 200 and grids["count"] == 4

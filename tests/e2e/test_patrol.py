@@ -4,6 +4,7 @@ registers and dispatches it; the grid worker handles it; the community worker ve
 import pytest
 
 from epigrid.accounts.services import user_add
+from epigrid.core.principals import SYSTEM
 from epigrid.patrol.models import Incident, Patrol, TrackPoint
 from epigrid.regions.models import Grid
 from epigrid.regions.services import grid_set_workers
@@ -22,9 +23,9 @@ def act(page, action):
 
 def test_patrol_report_and_close_the_loop_on_a_phone(live_city, phone, browser):
     grid = Grid.objects.filter(code__startswith="110101").order_by("code").first()
-    user_add(actor=None, username="gw", role="grid_worker", node_code=grid.code, password=PASSWORD)
-    user_add(actor=None, username="cw", role="community_worker", node_code=grid.community.code, password=PASSWORD)
-    grid_set_workers(actor=None, grid_code=grid.code, usernames=["gw"])
+    user_add(actor=SYSTEM, username="gw", role="grid_worker", node_code=grid.code, password=PASSWORD)
+    user_add(actor=SYSTEM, username="cw", role="community_worker", node_code=grid.community.code, password=PASSWORD)
+    grid_set_workers(actor=SYSTEM, grid_code=grid.code, usernames=["gw"])
     lon, lat = grid.centroid_lon, grid.centroid_lat
     base = live_city.url
 

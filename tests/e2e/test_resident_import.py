@@ -5,6 +5,7 @@ import pytest
 
 from epigrid.accounts.services import user_add
 from epigrid.core.models import Job
+from epigrid.core.principals import SYSTEM
 from epigrid.core.tasks import job_finish, job_progress
 from epigrid.regions.models import Grid
 from epigrid.residents.models import Resident
@@ -27,7 +28,7 @@ def upload(page, base, data: bytes, name="居民.csv", skip_invalid=False):
 
 def test_upload_shows_the_bad_rows_then_imports_the_good_file(live_city, page, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    user_add(actor=None, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
+    user_add(actor=SYSTEM, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
     grid = Grid.objects.filter(code__startswith="110101").order_by("code").first().code
     rows = [person(i, grid) for i in range(4)]
     rows[2]["证件号码"] = "110101199001011230"
@@ -43,7 +44,7 @@ def test_upload_shows_the_bad_rows_then_imports_the_good_file(live_city, page, s
 
 
 def test_the_job_page_follows_a_running_import(live_city, page):
-    alice, _ = user_add(actor=None, username="alice", role="district_admin", node_code="110101000000",
+    alice, _ = user_add(actor=SYSTEM, username="alice", role="district_admin", node_code="110101000000",
                         password=PASSWORD)
     job = Job.objects.create(kind="residents.import", status=Job.Status.RUNNING, jurisdiction_code="110101000000",
                              params={"file_name": "big.csv"}, created_by=alice)

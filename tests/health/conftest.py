@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from epigrid.core.principals import SYSTEM
 from epigrid.regions.models import Grid
 from epigrid.regions.services import grid_set_workers
 from epigrid.residents.models import Resident
@@ -36,7 +37,7 @@ def shenzhen_grid(city):
 @pytest.fixture
 def worker_assigned(gridworker, first_grid):
     """The fixture grid worker, named as the responsible worker of the first grid."""
-    grid_set_workers(actor=None, grid_code=first_grid.code, usernames=["gridworker"])
+    grid_set_workers(actor=SYSTEM, grid_code=first_grid.code, usernames=["gridworker"])
     return gridworker
 
 
@@ -44,4 +45,4 @@ def worker_assigned(gridworker, first_grid):
 def observation(resident, worker_assigned):
     from epigrid.health.services import observation_start
 
-    return observation_start(actor=None, resident=resident, kind="home", reason="arrival")
+    return observation_start(actor=SYSTEM, resident=resident, kind="home", reason="arrival")

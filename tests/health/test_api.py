@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from epigrid.core.models import AuditEvent
+from epigrid.core.principals import SYSTEM
 from epigrid.health.models import Alert, CheckIn, Observation
 
 from .conftest import local, make_resident
@@ -112,8 +114,8 @@ def test_observation_list_filters(api, alice, observation, first_grid):
     other = make_resident(first_grid.code)
     from epigrid.health.services import observation_send_to_hospital, observation_start
 
-    second = observation_start(actor=None, resident=other, kind="centralised", reason="close_contact")
-    observation_send_to_hospital(actor=None, uid=second.uid)
+    second = observation_start(actor=SYSTEM, resident=other, kind="centralised", reason="close_contact")
+    observation_send_to_hospital(actor=SYSTEM, uid=second.uid)
     api.as_user(alice)
     count = lambda **q: api.get("/observations", **q).json()["count"]  # noqa: E731
     assert count() == 2
@@ -186,7 +188,7 @@ def test_hospital_and_link_scoping(api, observation, request, user, status):
 def test_alerts_scoping(api, observation, request, user, visible, handle, gridworker):
     from epigrid.health.services import checkin_record
 
-    checkin_record(actor=None, observation=observation, slot="am", temperature="39.0", symptoms=[],
+    checkin_record(actor=SYSTEM, observation=observation, slot="am", temperature="39.0", symptoms=[],
                    client_id="alert-test-01")
     as_(api, request, user)
     listed = api.get("/alerts", status="open")
@@ -214,7 +216,7 @@ def test_the_check_in_path_stays_lean(api, observation, gridworker):
     day = observation.start
     with time_machine.travel(local(day.year, day.month, day.day, 9), tick=False):  # in time: no overdue to close
         api.post("/checkins", checkin_body(observation))  # the token's last-used time is touched once
-        body = checkin_body(observation)
+        body = checkin_body(observation, slot="pm")
         with CaptureQueriesContext(connection) as new:
             assert api.post("/checkins", body).status_code == 201
         with CaptureQueriesContext(connection) as retry:
@@ -223,6 +225,23 @@ def test_the_check_in_path_stays_lean(api, observation, gridworker):
                               if "SAVEPOINT" not in q["sql"]]
     assert statements(new) == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"]
     assert statements(retry) == ["SELECT", "SELECT", "SELECT", "INSERT", "SELECT"]
+
+
+def test_a_second_check_in_for_a_slot_replaces_the_first(api, observation, gridworker):
+    """One check-in per slot: the later one's values stand, audited as a replacement; its fever alert is
+    raised once however often the slot is sent again."""
+    from epigrid.health.models import CheckIn
+
+    api.as_user(gridworker)
+    day = observation.start
+    with time_machine.travel(local(day.year, day.month, day.day, 9), tick=False):
+        assert api.post("/checkins", checkin_body(observation, temperature=36.5)).status_code == 201
+        for _ in range(3):
+            assert api.post("/checkins", checkin_body(observation, temperature=38.4)).status_code == 201
+    stored = CheckIn.objects.get(observation=observation)
+    assert str(stored.temperature) == "38.4"
+    assert AuditEvent.objects.filter(action="checkin.replace").count() == 3
+    assert Alert.objects.filter(observation=observation, kind="fever").count() == 1
 
 
 def test_the_openapi_document_describes_the_health_endpoints(api, alice):

@@ -6,13 +6,14 @@ import pytest
 
 from epigrid.core.errors import Conflict, NotFound, ServiceError
 from epigrid.core.models import AuditEvent
+from epigrid.core.principals import SYSTEM
 from epigrid.health.models import Alert, CheckIn, HealthStatus
 from epigrid.health.services import checkin_record, observation_send_to_hospital
 
 from .conftest import make_resident
 
 
-def record(obs, actor=None, temperature="36.5", symptoms=(), client_id="client-0001", slot="am", **kw):
+def record(obs, actor=SYSTEM, temperature="36.5", symptoms=(), client_id="client-0001", slot="am", **kw):
     return checkin_record(actor=actor, observation=obs, slot=slot, temperature=temperature,
                           symptoms=list(symptoms), client_id=client_id, **kw)
 
@@ -91,7 +92,7 @@ def test_the_same_client_id_twice_stores_one_check_in(observation):
 def test_a_client_id_of_another_observation_is_a_conflict_and_reveals_nothing(observation, first_grid):
     from epigrid.health.services import observation_start
 
-    other = observation_start(actor=None, resident=make_resident(first_grid.code), kind="home", reason="other")
+    other = observation_start(actor=SYSTEM, resident=make_resident(first_grid.code), kind="home", reason="other")
     record(observation, temperature="39.0")
     with pytest.raises(Conflict) as exc:
         record(other, temperature="36.5")
@@ -113,7 +114,7 @@ def test_a_bad_slot_is_rejected(observation):
 
 
 def test_no_check_in_after_the_observation_ended(observation):
-    observation_send_to_hospital(actor=None, uid=observation.uid)
+    observation_send_to_hospital(actor=SYSTEM, uid=observation.uid)
     observation.refresh_from_db()
     with pytest.raises(Conflict):
         record(observation)

@@ -7,6 +7,7 @@ import time_machine
 from django.test import Client
 
 from epigrid.core.errors import NotFound
+from epigrid.core.principals import SYSTEM
 from epigrid.health.models import CheckIn
 from epigrid.health.services import checkin_link_resolve, checkin_link_token, observation_send_to_hospital
 
@@ -64,7 +65,7 @@ def test_the_link_expires_the_day_after_the_planned_end(observation, token):
 
 
 def test_the_link_stops_when_the_observation_ends(observation, token):
-    observation_send_to_hospital(actor=None, uid=observation.uid)
+    observation_send_to_hospital(actor=SYSTEM, uid=observation.uid)
     assert Client().get(f"/c/{token}/").status_code == 410
 
 

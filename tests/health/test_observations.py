@@ -7,6 +7,7 @@ import time_machine
 
 from epigrid.core.errors import Conflict, NotFound, ServiceError
 from epigrid.core.models import AuditEvent
+from epigrid.core.principals import SYSTEM
 from epigrid.health.models import HealthStatus, Observation
 from epigrid.health.services import (
     local_now,
@@ -19,7 +20,7 @@ from .conftest import local, make_resident
 
 
 def test_start_defaults_to_today_fourteen_days_and_the_grids_first_worker(resident, worker_assigned):
-    obs = observation_start(actor=None, resident=resident, kind="home", reason="arrival")
+    obs = observation_start(actor=SYSTEM, resident=resident, kind="home", reason="arrival")
     today = local_now().date()
     assert (obs.start, obs.planned_end, obs.status) == (today, today + timedelta(days=14), "active")
     assert obs.worker == worker_assigned and obs.grid_code == resident.grid_code
@@ -28,7 +29,7 @@ def test_start_defaults_to_today_fourteen_days_and_the_grids_first_worker(reside
 
 def test_days_default_is_configurable(resident, settings):
     settings.OBSERVATION_DAYS = 7
-    obs = observation_start(actor=None, resident=resident, kind="centralised", reason="close_contact")
+    obs = observation_start(actor=SYSTEM, resident=resident, kind="centralised", reason="close_contact")
     assert obs.planned_end - obs.start == timedelta(days=7)
     assert obs.worker is None  # the grid has no named worker
 
@@ -56,19 +57,19 @@ def test_start_outside_scope_or_without_the_right_is_not_found(resident, user, r
 def test_bad_values_name_their_field(resident, field, kwargs):
     args = {"kind": "home", "reason": "other", **kwargs}
     with pytest.raises(ServiceError) as exc:
-        observation_start(actor=None, resident=resident, **args)
+        observation_start(actor=SYSTEM, resident=resident, **args)
     assert field in [e.field for e in exc.value.errors]
 
 
 def test_a_worker_of_another_city_cannot_be_responsible(resident, bob):
     with pytest.raises(ServiceError) as exc:
-        observation_start(actor=None, resident=resident, kind="home", reason="other", worker=bob)
+        observation_start(actor=SYSTEM, resident=resident, kind="home", reason="other", worker=bob)
     assert exc.value.errors[0].field == "worker"
 
 
 def test_one_active_observation_per_person(observation):
     with pytest.raises(Conflict):
-        observation_start(actor=None, resident=observation.resident, kind="home", reason="other")
+        observation_start(actor=SYSTEM, resident=observation.resident, kind="home", reason="other")
 
 
 def test_release_not_before_the_planned_end(observation, gridworker):
@@ -112,7 +113,7 @@ def test_sent_to_hospital_is_red_and_ends_the_observation(observation, gridworke
     status = HealthStatus.objects.get(resident=observation.resident)
     assert (status.colour, status.rule) == ("red", "hospital")
     # A new episode may start after the last one ended.
-    observation_start(actor=None, resident=observation.resident, kind="centralised", reason="other")
+    observation_start(actor=SYSTEM, resident=observation.resident, kind="centralised", reason="other")
 
 
 def test_rules_are_configurable(observation, settings):
@@ -136,4 +137,4 @@ def test_anonymised_residents_cannot_be_observed(first_grid):
     person.anonymised_at = timezone.now()
     person.save()
     with pytest.raises(NotFound):
-        observation_start(actor=None, resident=person, kind="home", reason="other")
+        observation_start(actor=SYSTEM, resident=person, kind="home", reason="other")

@@ -3,6 +3,7 @@
 import time_machine
 
 from epigrid.core.models import AuditEvent
+from epigrid.core.principals import SYSTEM
 from epigrid.health.models import Alert, HealthStatus
 from epigrid.health.services import checkin_record, checkins_mark_overdue, observation_start
 
@@ -11,7 +12,7 @@ from .conftest import local
 
 def start_at(resident, when, **kw):
     with time_machine.travel(when, tick=False):
-        return observation_start(actor=None, resident=resident, kind="home", reason="arrival", **kw)
+        return observation_start(actor=SYSTEM, resident=resident, kind="home", reason="arrival", **kw)
 
 
 def mark(when):
@@ -33,7 +34,7 @@ def test_morning_slot_is_overdue_after_noon_and_only_once(resident):
 def test_a_check_in_in_time_prevents_the_alert(resident):
     obs = start_at(resident, local(2026, 3, 1, 8))
     with time_machine.travel(local(2026, 3, 1, 9), tick=False):
-        checkin_record(actor=None, observation=obs, slot="am", temperature="36.6", symptoms=[], client_id="c-am-0001")
+        checkin_record(actor=SYSTEM, observation=obs, slot="am", temperature="36.6", symptoms=[], client_id="c-am-0001")
     assert mark(local(2026, 3, 1, 13)) == 0
     assert mark(local(2026, 3, 1, 21)) == 1
 
@@ -86,7 +87,7 @@ def test_a_late_check_in_closes_the_slots_overdue_alert(resident, settings):
     assert mark(local(2026, 3, 1, 12, 30)) == 1
     assert HealthStatus.objects.get(resident=resident).colour == "red"
     with time_machine.travel(local(2026, 3, 1, 13), tick=False):
-        checkin, _ = checkin_record(actor=None, observation=obs, slot="am", temperature="36.6", symptoms=[],
+        checkin, _ = checkin_record(actor=SYSTEM, observation=obs, slot="am", temperature="36.6", symptoms=[],
                                     client_id="late-am-0001")
     assert checkin.alerts_raised == []
     alert = Alert.objects.get()
@@ -102,6 +103,6 @@ def test_a_check_in_in_time_touches_no_alert(resident):
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as ctx:
-            checkin_record(actor=None, observation=obs, slot="am", temperature="36.6", symptoms=[],
+            checkin_record(actor=SYSTEM, observation=obs, slot="am", temperature="36.6", symptoms=[],
                            client_id="in-time-0001")
     assert not any("health_alert" in q["sql"] for q in ctx.captured_queries)

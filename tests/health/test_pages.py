@@ -3,6 +3,7 @@
 import time_machine
 from django.test import Client
 
+from epigrid.core.principals import SYSTEM
 from epigrid.health.models import Alert, CheckIn
 
 from .conftest import local
@@ -92,7 +93,7 @@ def test_release_with_confirmation_from_the_detail_page(observation, alice):
 def test_release_hospital_link_and_alerts_are_404_outside_scope(observation, bob, charlie, auditor):
     from epigrid.health.services import checkin_record
 
-    checkin_record(actor=None, observation=observation, slot="am", temperature="39", symptoms=[],
+    checkin_record(actor=SYSTEM, observation=observation, slot="am", temperature="39", symptoms=[],
                    client_id="page-alert-001")
     alert = Alert.objects.get()
     end = observation.planned_end
@@ -133,8 +134,8 @@ def test_my_grid_today_makes_the_same_queries_for_one_person_or_many(observation
     with CaptureQueriesContext(connection) as one:
         client.get("/health/today/")
     for n in range(4):
-        obs = observation_start(actor=None, resident=make_resident(first_grid.code), kind="home", reason="other")
-        checkin_record(actor=None, observation=obs, slot="am", temperature="38.5", symptoms=["cough"],
+        obs = observation_start(actor=SYSTEM, resident=make_resident(first_grid.code), kind="home", reason="other")
+        checkin_record(actor=SYSTEM, observation=obs, slot="am", temperature="38.5", symptoms=["cough"],
                        client_id=f"many-people-{n:03d}")
     with CaptureQueriesContext(connection) as many:
         page = client.get("/health/today/")
@@ -155,6 +156,6 @@ def test_today_for_a_grid_worker_shows_only_their_grids(observation, gridworker,
     from .conftest import make_resident
 
     other_grid = Grid.objects.filter(code__startswith="110101").order_by("-code").first()
-    observation_start(actor=None, resident=make_resident(other_grid.code, "李四"), kind="home", reason="other")
+    observation_start(actor=SYSTEM, resident=make_resident(other_grid.code, "李四"), kind="home", reason="other")
     page = client_for(gridworker).get("/health/today/").content.decode()
     assert "张三" in page and "李四" not in page and 'data-testid="whole-jurisdiction"' not in page

@@ -71,7 +71,9 @@ def test_the_public_report_page_is_rate_limited(city, settings, first_grid):
 
     settings.PUBLIC_REPORT_RATE_PER_HOUR = 1
     client = Client(REMOTE_ADDR="10.7.7.7")
-    url = f"/report/{first_grid.community.code}/"
+    from epigrid.regions.links import community_token
+
+    url = f"/r/{community_token(first_grid.community.code, 'report')}/"
     first = client.post(url, {"category": "sanitation", "description": "垃圾", "lon": first_grid.centroid_lon,
                               "lat": first_grid.centroid_lat})
     assert first.status_code in (200, 400)

@@ -6,6 +6,7 @@ import pytest
 
 from epigrid.core.errors import ServiceError
 from epigrid.core.geo import wgs84_to_gcj02
+from epigrid.core.principals import SYSTEM
 from epigrid.regions.models import Division, Grid
 from epigrid.regions.services import regions_import
 
@@ -49,9 +50,9 @@ def test_import_creates_divisions_and_grids_with_area(alice, api):
 
 
 def test_importing_the_same_file_twice_changes_nothing(city):
-    regions_import(actor=None, data=good_file())
+    regions_import(actor=SYSTEM, data=good_file())
     before = counts()
-    result = regions_import(actor=None, data=good_file())
+    result = regions_import(actor=SYSTEM, data=good_file())
     assert (result.created, result.updated, result.unchanged) == (0, 0, 4)
     assert counts() == before
 
@@ -59,10 +60,10 @@ def test_importing_the_same_file_twice_changes_nothing(city):
 def test_renaming_updates_and_audits_the_change(city):
     from epigrid.core.models import AuditEvent
 
-    regions_import(actor=None, data=good_file())
+    regions_import(actor=SYSTEM, data=good_file())
     data = good_file()
     data["features"][2]["properties"]["name"] = "新名字"
-    result = regions_import(actor=None, data=data)
+    result = regions_import(actor=SYSTEM, data=data)
     assert (result.updated, result.unchanged) == (1, 3)
     event = AuditEvent.objects.filter(action="grid.update", object_id=COMMUNITY + "001").get()
     assert event.changes == {"name": ["第1网格", "新名字"]}
@@ -74,17 +75,17 @@ def test_gcj02_coordinates_are_stored_as_wgs84(city):
         ring = f["geometry"]["coordinates"][0]
         lon, lat = wgs84_to_gcj02([p[0] for p in ring], [p[1] for p in ring])
         f["geometry"]["coordinates"] = [[[float(x), float(y)] for x, y in zip(lon, lat, strict=True)]]
-    regions_import(actor=None, data=data, crs="gcj02")
+    regions_import(actor=SYSTEM, data=data, crs="gcj02")
     ring = json.loads(Grid.objects.get(code=COMMUNITY + "001").geometry)["coordinates"][0]
     assert ring[0] == pytest.approx([116.40, 39.90], abs=1e-6)
 
 
 def test_export_round_trips(alice, api):
-    regions_import(actor=None, data=good_file())
+    regions_import(actor=SYSTEM, data=good_file())
     exported = api.as_user(alice).get("/regions/export", within=STREET).json()
     assert {f["properties"]["code"] for f in exported["features"]} == {
         STREET, COMMUNITY, COMMUNITY + "001", COMMUNITY + "002"}
-    result = regions_import(actor=None, data=exported)
+    result = regions_import(actor=SYSTEM, data=exported)
     assert result.unchanged == 4 and result.created == result.updated == 0
 
 
@@ -151,7 +152,7 @@ def test_only_the_bad_rows_are_reported_even_among_many(city):
     data["features"][2]["geometry"] = bowtie()
     data["features"][3]["properties"]["code"] = "1"
     with pytest.raises(ServiceError) as info:
-        regions_import(actor=None, data=data)
+        regions_import(actor=SYSTEM, data=data)
     assert sorted(e.field for e in info.value.errors) == [
         "features[2].geometry", "features[3].properties.code"]
 

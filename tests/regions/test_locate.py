@@ -16,6 +16,7 @@ from epigrid.core.geo import (
     to_wgs84,
     wgs84_to_gcj02,
 )
+from epigrid.core.principals import SYSTEM
 from epigrid.regions.locate import locate, locate_many
 from epigrid.regions.models import Grid
 from epigrid.regions.services import regions_import
@@ -85,7 +86,7 @@ def _two_grids(first_code, second_code):
         ("110101901000", "street", "110101000000", None), (community, "community", "110101901000", None),
         (first_code, "grid", community, west), (second_code, "grid", community, east),
     ]
-    regions_import(actor=None, data={"type": "FeatureCollection", "features": [
+    regions_import(actor=SYSTEM, data={"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": geometry,
          "properties": {"code": code, "name": code[-3:], "level": level, "parent_code": parent}}
         for code, level, parent, geometry in features]})

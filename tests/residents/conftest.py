@@ -1,6 +1,7 @@
 import pytest
 from stdnum.cn import ric
 
+from epigrid.core.principals import SYSTEM
 from epigrid.residents.services import resident_create
 
 
@@ -11,7 +12,7 @@ def id_number(region="110101", birth="19800101", seq=1):
 
 @pytest.fixture
 def make_resident(first_grid):
-    def make(*, actor=None, name="张三", seq=1, phone="13812345678", grid_code=None, **extra):
+    def make(*, actor=SYSTEM, name="张三", seq=1, phone="13812345678", grid_code=None, **extra):
         data = {"name": name, "id_number": id_number(seq=seq), "phone": phone,
                 "grid_code": grid_code or first_grid.code, **extra}
         return resident_create(actor=actor, data=data)

@@ -6,8 +6,10 @@ import pytest
 from django.test import Client
 
 from epigrid.core.models import AuditEvent
-from epigrid.residents.arrivals import arrival_policy_set, community_link_token
-from epigrid.residents.models import Arrival, Resident
+from epigrid.core.principals import SYSTEM
+from epigrid.regions.links import community_token
+from epigrid.residents.arrivals import arrival_policy_set
+from epigrid.residents.models import Arrival, Resident, ResidentMatch
 from tests.residents.conftest import id_number
 
 
@@ -26,11 +28,11 @@ def form(**changes):
 
 
 def register(community, **changes):
-    return Client(REMOTE_ADDR="10.0.0.9").post(f"/a/{community_link_token(community.code)}/", form(**changes))
+    return Client(REMOTE_ADDR="10.0.0.9").post(f"/a/{community_token(community.code, 'arrival')}/", form(**changes))
 
 
 def test_the_public_page_shows_the_notice_without_login(community):
-    page = Client().get(f"/a/{community_link_token(community.code)}/")
+    page = Client().get(f"/a/{community_token(community.code, 'arrival')}/")
     assert page.status_code == 200
     body = page.content.decode()
     assert community.name in body and 'id="notice"' in body and 'name="consent"' in body
@@ -38,13 +40,13 @@ def test_the_public_page_shows_the_notice_without_login(community):
 
 def test_a_forged_or_unknown_link_is_a_404(community):
     assert Client().get("/a/not-a-token/").status_code == 404
-    assert Client().get(f"/a/{community_link_token('110101001999')}/").status_code == 404
+    assert Client().get(f"/a/{community_token('110101001999', 'arrival')}/").status_code == 404
 
 
 def test_registration_from_a_risk_origin_starts_home_observation(community, settings):
     from epigrid.health.models import Observation
 
-    arrival_policy_set(actor=None, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
+    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
     response = register(community)
     assert response.status_code == 200 and 'data-testid="arrival-done"' in response.content.decode()
     arrival = Arrival.objects.get()
@@ -58,17 +60,19 @@ def test_registration_from_a_risk_origin_starts_home_observation(community, sett
 
 
 def test_the_nearest_policy_wins_and_no_risk_no_observation(community):
-    arrival_policy_set(actor=None, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
-    arrival_policy_set(actor=None, node_code=community.code, risk_origins=["广东省"], observe_all=False, days=7)
+    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
+    arrival_policy_set(actor=SYSTEM, node_code=community.code, risk_origins=["广东省"], observe_all=False, days=7)
     register(community)
     assert not Arrival.objects.get().observation_started
 
 
-def test_registering_again_updates_the_same_resident(community):
+def test_registering_again_never_changes_the_first_record(community):
     register(community)
     register(community, phone="13912340000", arrival_date=(datetime.date.today() - datetime.timedelta(days=1)).isoformat())
-    assert Resident.objects.count() == 1 and Arrival.objects.count() == 2
-    assert Resident.objects.get().phone_masked == "139****0000"
+    first, second = Resident.objects.order_by("pk")
+    assert Arrival.objects.count() == 2
+    assert first.phone_masked == "138****0000" and second.duplicate_of == first
+    assert ResidentMatch.objects.get().existing == first  # the community's staff decide
 
 
 @pytest.mark.parametrize(("changes", "field"), [
@@ -122,7 +126,7 @@ def test_staff_print_the_qr_code_and_review_arrivals(community, alice, bob, api)
 
 
 def test_an_arrival_whose_observation_period_is_over_needs_none(community):
-    arrival_policy_set(actor=None, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
+    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
     response = register(community, arrival_date=(datetime.date.today() - datetime.timedelta(days=20)).isoformat())
     assert response.status_code == 200
     assert not Arrival.objects.get().observation_started

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from epigrid.core.models import AuditEvent
+from epigrid.core.principals import SYSTEM
 from epigrid.regions.models import Grid
 from epigrid.residents.importing import ImportFileError, residents_import
 from epigrid.residents.models import Resident
@@ -57,7 +58,7 @@ def grid(first_grid):
 
 @pytest.fixture
 def run(tmp_path):
-    def run(data: bytes, name="residents.csv", actor=None, **kwargs):
+    def run(data: bytes, name="residents.csv", actor=SYSTEM, **kwargs):
         path = tmp_path / name
         path.write_bytes(data)
         kwargs.setdefault("report_path", tmp_path / "errors.xlsx")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import FieldError, NotFound, ServiceError
+from epigrid.core.principals import SYSTEM, Actor, is_user, service
 from epigrid.core.scoping import in_scope
 
 from .models import ApiToken, Membership, User
@@ -29,10 +30,11 @@ def _node_exists(code: str) -> bool:
     return model.objects.filter(code=code).exists()
 
 
-def user_add(*, actor, username: str, role: str, node_code: str, password: str | None = None,
+@service
+def user_add(*, actor: Actor, username: str, role: str, node_code: str, password: str | None = None,
              display_name: str = "") -> tuple[User, str | None]:
     """Create the user if new and grant `role` at `node_code`. Returns the user and, when one was
-    generated, the initial password (to hand over once). `actor` None is the command line."""
+    generated, the initial password (to hand over once). SYSTEM is the command line."""
     errors = []
     username = (username or "").strip()
     if not username or len(username) > 150:
@@ -41,7 +43,7 @@ def user_add(*, actor, username: str, role: str, node_code: str, password: str |
         errors.append(FieldError("role", _("unknown role; one of %(r)s") % {"r": ", ".join(Role.values)}))
     if not _node_exists(node_code):
         errors.append(FieldError("at", _("no division or grid with code %(c)s") % {"c": node_code}))
-    elif actor is not None and not in_scope(actor, USERS_MANAGE, node_code):
+    elif not in_scope(actor, USERS_MANAGE, node_code):
         errors.append(FieldError("at", _("%(c)s is outside your jurisdiction") % {"c": node_code}))
     if errors:
         raise ServiceError(_("Cannot add this user."), errors)
@@ -77,13 +79,17 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def token_create(*, actor, username: str, name: str = "api", days: int | None = 90) -> tuple[ApiToken, str]:
+def _may_manage_tokens_of(actor: Actor, user: User) -> bool:
+    """A user manages their own tokens; SYSTEM (the command line) anyone's."""
+    return actor is SYSTEM or (is_user(actor) and actor.pk == user.pk)
+
+
+@service
+def token_create(*, actor: Actor, username: str, name: str = "api", days: int | None = 90) -> tuple[ApiToken, str]:
     """A new bearer token for `username`; the plaintext is returned once and never stored."""
     user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
+    if user is None or not _may_manage_tokens_of(actor, user):  # the same answer for both
         raise NotFound(_("No such user."), [FieldError("username", _("unknown user %(u)s") % {"u": username})])
-    if actor is not None and actor.pk != user.pk:
-        raise NotFound(_("No such user."))
     if days is not None and days <= 0:
         raise ServiceError(_("Bad expiry."), [FieldError("days", _("must be positive"))])
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -98,9 +104,10 @@ def token_create(*, actor, username: str, name: str = "api", days: int | None = 
     return token, raw
 
 
-def token_revoke(*, actor, token_id: int) -> ApiToken:
+@service
+def token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     token = ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).select_related("user").first()
-    if token is None or (actor is not None and actor.pk != token.user_id):
+    if token is None or not _may_manage_tokens_of(actor, token.user):
         raise NotFound(_("No such token."))
     token.revoked_at = timezone.now()
     with transaction.atomic():

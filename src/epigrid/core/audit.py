@@ -4,12 +4,15 @@ from collections.abc import Iterable
 
 from .context import client_address
 from .models import AuditEvent
+from .principals import check_actor, is_user
 
 
 def _actor_fields(actor) -> dict:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return {"actor_id": None, "actor_name": "system" if actor is None else "anonymous"}
-    return {"actor_id": actor.pk, "actor_name": actor.get_username()}
+    """Who, in the row: a user by id and name; SYSTEM, PUBLIC and link principals by their kind."""
+    check_actor(actor)
+    if is_user(actor):
+        return {"actor_id": actor.pk, "actor_name": actor.get_username()}
+    return {"actor_id": None, "actor_name": actor.audit_name}
 
 
 def audit_event(

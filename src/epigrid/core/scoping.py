@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from epigrid.accounts.roles import ROLE_ACTIONS
 
+from .principals import SYSTEM, is_user
 from .validators import is_ascii_digits
 
 LEVELS = ("province", "city", "district", "street", "community", "grid")
@@ -70,8 +71,15 @@ def prefix_q(field: str, prefix: str) -> Q:
 
 
 def user_prefixes(user, action: str = "view") -> tuple[str, ...]:
-    """The minimal set of code prefixes under which `user` may do `action` (empty: nowhere)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    """The minimal set of code prefixes under which `user` may do `action` (empty: nowhere). SYSTEM may do
+    anything anywhere (the empty prefix); PUBLIC and link principals hold no jurisdiction at all: the
+    services that accept them check the one record they may touch. An anonymous visitor (Django's
+    AnonymousUser) may do nothing; None is a programming error, never "everyone"."""
+    if user is None:
+        raise TypeError("scoping needs a principal, not None")
+    if user is SYSTEM:
+        return ("",)
+    if not is_user(user) or not user.is_active:
         return ()
     cache = user.__dict__.setdefault("_epigrid_prefixes", {})
     if action not in cache:
@@ -100,6 +108,8 @@ def in_scope(user, action: str, code: str) -> bool:
 
 def strictly_below(user, action: str, code: str) -> bool:
     """In scope and not one of the user's own nodes: a node is maintained by the level above it."""
+    if not is_user(user):
+        return in_scope(user, action, code)
     own = {m.node_code for m in _memberships(user) if action in ROLE_ACTIONS[m.role]}
     return code not in own and in_scope(user, action, code)
 

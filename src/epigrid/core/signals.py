@@ -4,6 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from .audit import audit_record
+from .principals import PUBLIC
 
 
 @receiver(user_logged_in)
@@ -26,6 +27,6 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     user = get_user_model().objects.filter(username=username).first()
     if request is not None:
-        audit_record(actor=None, action="login_failed", object_type="user",
+        audit_record(actor=PUBLIC, action="login_failed", object_type="user",
                  object_id=user.pk if user else "", object_repr=username,
                  jurisdiction_code=user.home_code if user else "")

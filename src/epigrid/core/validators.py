@@ -9,8 +9,11 @@ from django.utils.translation import gettext as _
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-# Bidirectional overrides and isolates can make a name display as something else ("Trojan source").
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Refused in any line of text: control characters (Cc) and surrogates (Cs); format characters (Cf: zero-width
+# spaces and joiners, bidirectional marks, overrides and isolates, which make a name display as something
+# else, "Trojan source", or two names look alike); line and paragraph separators (Zl, Zp: U+2028 breaks a
+# line where none may be); private-use and unassigned code points (Co, Cn: nothing a name is written in).
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Cf", "Zl", "Zp", "Co", "Cn"})
 
 
 def text_problem(value, *, max_length: int, required: bool = True) -> str | None:
@@ -21,10 +24,14 @@ def text_problem(value, *, max_length: int, required: bool = True) -> str | None
         return _("must be text")
     if len(value) > max_length:
         return _("at most %(n)d characters") % {"n": max_length}
-    for ch in value:
-        category = unicodedata.category(ch)
-        if category in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
-            return _("contains a control character (U+%(cp)04X)") % {"cp": ord(ch)}
+    if not value.isascii():
+        for ch in value:
+            if unicodedata.category(ch) in _REFUSED_CATEGORIES:
+                return _("contains an invisible or control character (U+%(cp)04X)") % {"cp": ord(ch)}
+    else:
+        for ch in value:
+            if ch < " " or ch == "\x7f":
+                return _("contains an invisible or control character (U+%(cp)04X)") % {"cp": ord(ch)}
     return None
 
 

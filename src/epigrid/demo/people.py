@@ -12,6 +12,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from epigrid.accounts.models import User
+from epigrid.core.principals import SYSTEM
 from epigrid.regions.models import Grid
 from epigrid.residents.arrivals import arrival_policy_set, arrival_register
 from epigrid.residents.models import Resident
@@ -53,18 +54,18 @@ def demo_people_build(*, seed: int = 1, residents: int = 40) -> dict:
         lon, lat = _point_in(grid, rng)
         name = SURNAMES[int(rng.integers(len(SURNAMES)))] + "".join(
             GIVEN[int(j)] for j in rng.integers(len(GIVEN), size=int(rng.integers(1, 3))))
-        resident_create(actor=None, data={
+        resident_create(actor=SYSTEM, data={
             "name": name, "id_number": _id_number(rng), "phone": f"138{int(rng.integers(0, 10**8)):08d}",
             "address": f"{int(rng.integers(1, 20))}号楼{int(rng.integers(1, 6))}单元{int(rng.integers(101, 1802))}",
             "lon": lon, "lat": lat, "tags": TAGS[int(rng.integers(len(TAGS)))]})
 
-    arrival_policy_set(actor=None, node_code="110000000000", risk_origins=["湖北省", "武汉市"], observe_all=False,
+    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["湖北省", "武汉市"], observe_all=False,
                        days=14)
     today = timezone.localdate()
     for i, (province, city) in enumerate([("湖北省", "武汉市"), ("湖北省", "孝感市"), ("广东省", "广州市"),
                                           ("湖北省", "黄冈市"), ("河北省", "石家庄市")]):
         lon, lat = _point_in(grids[0], rng)  # the demo grid worker's grid, so "my grid today" shows them
-        arrival_register(community_code=community.code, client="demo", today=today, data={
+        arrival_register(actor=SYSTEM, community_code=community.code, client="demo", today=today, data={
             "name": SURNAMES[i] + GIVEN[i], "id_type": "ric", "id_number": _id_number(rng), "consent": True,
             "phone": f"139{int(rng.integers(0, 10**8)):08d}", "address": f"{i + 1}号楼1单元{101 + i}",
             "origin_province": province, "origin_city": city, "transport": "train", "transport_number": f"G{500 + i}",

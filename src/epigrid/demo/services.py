@@ -5,6 +5,7 @@ from __future__ import annotations
 from epigrid.accounts.models import User
 from epigrid.accounts.roles import Role
 from epigrid.accounts.services import user_add
+from epigrid.core.principals import SYSTEM
 from epigrid.regions.models import Division, Grid
 from epigrid.regions.services import ImportResult, grid_set_workers, regions_import
 
@@ -16,7 +17,7 @@ DEMO_PASSWORD = "epigrid-demo-2020"
 
 
 def demo_city_build(*, seed: int = 1, scale: str = "small") -> ImportResult:
-    return regions_import(actor=None, data=demo_city_geojson(seed=seed, scale=scale))
+    return regions_import(actor=SYSTEM, data=demo_city_geojson(seed=seed, scale=scale))
 
 
 def demo_users_create() -> list[tuple[str, str, str, str]]:
@@ -42,8 +43,8 @@ def demo_users_create() -> list[tuple[str, str, str, str]]:
     rows = []
     for username, role, code in plan:
         if not User.objects.filter(username=username).exists():
-            user_add(actor=None, username=username, role=role, node_code=code, password=DEMO_PASSWORD)
+            user_add(actor=SYSTEM, username=username, role=role, node_code=code, password=DEMO_PASSWORD)
         rows.append((username, role, code, names.get(code, "")))
     if not first_grid.workers.exists():
-        grid_set_workers(actor=None, grid_code=first_grid.code, usernames=["gridworker"])
+        grid_set_workers(actor=SYSTEM, grid_code=first_grid.code, usernames=["gridworker"])
     return rows

@@ -10,6 +10,8 @@ class HealthConfig(AppConfig):
     def ready(self):
         from epigrid.core.tasks import SCHEDULES
 
+        from . import receivers  # noqa: F401 (connects the registry's signals)
+
         entry = ("health.mark_overdue", "epigrid.health.tasks.mark_overdue", 10)
         if entry not in SCHEDULES:
             SCHEDULES.append(entry)

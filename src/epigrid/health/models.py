@@ -27,6 +27,9 @@ class Status(models.TextChoices):
     ACTIVE = "active", _("Under observation")
     RELEASED = "released", _("Released")
     HOSPITAL = "hospital", _("Sent to hospital")
+    # Two records of one person were merged while both were under observation: the one ending later
+    # goes on, this one ended.
+    MERGED = "merged", _("Merged into another observation")
 
 
 class Slot(models.TextChoices):
@@ -125,7 +128,10 @@ class CheckIn(models.Model):
         ordering = ["-date", "-slot", "-id"]
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
-        indexes = [models.Index(fields=["observation", "date", "slot"], name="checkin_observation_slot")]
+        constraints = [
+            # One check-in per slot: a later one replaces it (services.checkin_record).
+            models.UniqueConstraint(fields=["observation", "date", "slot"], name="checkin_one_per_slot"),
+        ]
 
     def __str__(self):
         return f"{self.date} {self.slot} {self.temperature}"

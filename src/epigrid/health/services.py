@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from epigrid.accounts.roles import HEALTH_RECORD
 from epigrid.core.audit import audit_event, audit_record, audit_record_many
 from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
+from epigrid.core.principals import SYSTEM, Actor, LinkPrincipal, actor_user, service
+from epigrid.core.ratelimit import rate_limit
 from epigrid.core.scoping import in_scope
 from epigrid.regions.models import Grid
 from epigrid.residents.models import Resident
@@ -107,22 +109,23 @@ def _audit(actor, action: str, obs: Observation, changes: dict | None = None) ->
                  jurisdiction_code=obs.grid_code, changes=changes or {})
 
 
-def _first_worker(grid_code: str):
+def first_worker(grid_code: str):
+    """The grid worker who follows up people in this grid (the first of the grid's workers)."""
     through = Grid.workers.through
     row = (through.objects.filter(grid__code=grid_code, user__is_active=True).order_by("id")
            .select_related("user").first())
     return row.user if row else None
 
 
-def observation_start(*, actor, resident, kind, reason, start: date | None = None, days: int | None = None,
+@service
+def observation_start(*, actor: Actor, resident, kind, reason, start: date | None = None, days: int | None = None,
                       worker=None) -> Observation:
     """Put a resident under home or centralised observation from `start` (today) for `days`
     (OBSERVATION_DAYS, 14): the planned end is `start + days`. `worker` defaults to the grid's first
-    grid worker. `actor` None is the system (arrival policy); otherwise HEALTH_RECORD over the resident."""
+    grid worker. The actor needs HEALTH_RECORD over the resident (SYSTEM: the arrival policy)."""
     if not isinstance(resident, Resident):
         resident = Resident.objects.filter(uid=resident).first()
-    if resident is None or resident.anonymised_at is not None or (
-            actor is not None and not in_scope(actor, HEALTH_RECORD, resident.grid_code)):
+    if resident is None or resident.anonymised_at is not None or not in_scope(actor, HEALTH_RECORD, resident.grid_code):
         raise NotFound(_("No such resident."), [FieldError("resident", _("no such resident in your jurisdiction"))])
     today = local_now().date()
     start = start or today
@@ -140,7 +143,7 @@ def observation_start(*, actor, resident, kind, reason, start: date | None = Non
     elif start + timedelta(days=days) < today:
         errors.append(FieldError("start", _("this observation would already have ended")))
     if worker is None:
-        worker = _first_worker(resident.grid_code)
+        worker = first_worker(resident.grid_code)
     elif not worker.is_active or not in_scope(worker, HEALTH_RECORD, resident.grid_code):
         errors.append(FieldError("worker", _("not a grid worker of this resident's grid")))
     if errors:
@@ -163,7 +166,7 @@ def observation_start(*, actor, resident, kind, reason, start: date | None = Non
 
 
 def _writable(actor, uid) -> Observation:
-    qs = Observation.objects.all() if actor is None else Observation.objects.restrict(actor, HEALTH_RECORD)
+    qs = Observation.objects.restrict(actor, HEALTH_RECORD)
     obs = qs.filter(uid=uid).select_related("resident").first() if _is_uuid(uid) else None
     if obs is None:
         raise NotFound(_("No such observation."))
@@ -190,13 +193,14 @@ def _end(actor, obs: Observation, status: str, when=None) -> None:
     updated = Observation.objects.filter(pk=obs.pk, status=Status.ACTIVE).update(
         status=status, ended_at=now,
         released_at=now if status == Status.RELEASED else None,
-        released_by=actor if status == Status.RELEASED and actor is not None else None)
+        released_by=actor_user(actor) if status == Status.RELEASED else None)
     if not updated:  # ended by someone else a moment ago
         raise Conflict(_("This observation has already ended."), [FieldError("status", _("already ended"))])
     obs.refresh_from_db()
 
 
-def observation_release(*, actor, uid, confirm: bool = False, when: datetime | None = None) -> Observation:
+@service
+def observation_release(*, actor: Actor, uid, confirm: bool = False, when: datetime | None = None) -> Observation:
     """End an observation at or after its planned end, once the person confirming says so."""
     obs = _writable(actor, uid)
     if obs.status == Status.ACTIVE and local_now(when).date() < obs.planned_end:
@@ -211,7 +215,8 @@ def observation_release(*, actor, uid, confirm: bool = False, when: datetime | N
     return obs
 
 
-def observation_send_to_hospital(*, actor, uid, when: datetime | None = None) -> Observation:
+@service
+def observation_send_to_hospital(*, actor: Actor, uid, when: datetime | None = None) -> Observation:
     obs = _writable(actor, uid)
     with transaction.atomic():
         _end(actor, obs, Status.HOSPITAL, when)
@@ -222,7 +227,8 @@ def observation_send_to_hospital(*, actor, uid, when: datetime | None = None) ->
 
 # -- the personal check-in link ------------------------------------------------------------------------
 
-def checkin_link_token(*, actor, uid) -> str:
+@service
+def checkin_link_token(*, actor: Actor, uid) -> str:
     """A signed token for the resident's own check-in page (no login), valid until planned end + 1 day."""
     obs = _writable(actor, uid)
     if obs.status != Status.ACTIVE:
@@ -289,25 +295,43 @@ def clean_symptoms(value) -> int:
 
 @cache
 def _insert_sql(vendor: str) -> tuple[str, tuple]:
-    """INSERT ... ON CONFLICT (client_id) DO NOTHING RETURNING id: one statement both stores a new
-    check-in and detects a retry (SQLite 3.35+ and PostgreSQL)."""
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: one statement both stores a new check-in and
+    detects a retry (the same client_id) or a second check-in for the slot (SQLite 3.35+ and PostgreSQL)."""
     meta = CheckIn._meta
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
     q = connection.ops.quote_name
     cols = ", ".join(q(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = (f"INSERT INTO {q(meta.db_table)} ({cols}) VALUES ({marks}) "
-           f"ON CONFLICT ({q(meta.get_field('client_id').column)}) DO NOTHING RETURNING {q(meta.pk.column)}")
+           f"ON CONFLICT DO NOTHING RETURNING {q(meta.pk.column)}")
     return sql, fields
 
 
-def checkin_record(*, actor, observation: Observation, slot, temperature, symptoms, client_id: str,
+def checkin_link_principal(observation: Observation) -> LinkPrincipal:
+    """The resident behind a personal check-in link: may check in for this one observation only."""
+    return LinkPrincipal(kind="observation", object_id=observation.uid.hex, jurisdiction_code=observation.grid_code)
+
+
+def _may_check_in(actor: Actor, observation: Observation) -> bool:
+    if isinstance(actor, LinkPrincipal):
+        return actor.opens("observation", observation.uid)
+    return in_scope(actor, HEALTH_RECORD, observation.grid_code)
+
+
+@service
+def checkin_record(*, actor: Actor, observation: Observation, slot, temperature, symptoms, client_id: str,
                    when: datetime | None = None) -> tuple[CheckIn, bool]:
     """Store a check-in; returns it (with `alerts_raised`, the kinds of alert it raised) and whether it is
-    new. The same `client_id` again returns the stored check-in (a phone retrying) and raises nothing. `actor` None: the resident through their personal link.
+    new. The same `client_id` again returns the stored check-in (a phone retrying) and raises nothing.
+    One check-in per slot: a later one for the same slot replaces it (audited as such).
+    The actor is a grid worker (HEALTH_RECORD) or the resident through their personal link (at most
+    CHECKIN_LINK_RATE_PER_HOUR submissions an hour per link).
     A temperature at or above FEVER_THRESHOLD (37.3) raises a fever alert, any symptom a symptom alert."""
-    if actor is not None and not in_scope(actor, HEALTH_RECORD, observation.grid_code):
+    if not _may_check_in(actor, observation):
         raise NotFound(_("No such observation."))
+    if isinstance(actor, LinkPrincipal):
+        rate_limit("checkin-link", settings.CHECKIN_LINK_RATE_PER_HOUR, observation.uid.hex,
+                   message=_("Too many check-ins from this link; please try again later."))
     errors = []
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         errors.append(FieldError("client_id", _("8 to 64 letters, digits or -_.: generated by the client")))
@@ -325,23 +349,29 @@ def checkin_record(*, actor, observation: Observation, slot, temperature, sympto
         raise ServiceError(_("The observation has not started yet."),
                            [FieldError("observation", _("starts on %(d)s") % {"d": observation.start})])
     checkin = CheckIn(observation_id=observation.pk, grid_code=observation.grid_code, date=day, slot=slot,
-                      temperature=temperature, symptoms=bits, by=By.RESIDENT if actor is None else By.WORKER,
-                      recorded_by_id=actor.pk if actor is not None else None, recorded_at=now,
+                      temperature=temperature, symptoms=bits,
+                      by=By.RESIDENT if isinstance(actor, LinkPrincipal) else By.WORKER,
+                      recorded_by_id=getattr(actor_user(actor), "pk", None), recorded_at=now,
                       client_id=client_id)
     sql, fields = _insert_sql(connection.vendor)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(sql, [f.get_db_prep_save(getattr(checkin, f.attname), connection) for f in fields])
             row = cursor.fetchone()
+        action = "checkin.record"
         if row is None:
             stored = CheckIn.objects.filter(client_id=client_id).first()
-            if stored is None or stored.observation_id != observation.pk:
-                raise Conflict(_("This client_id was used for another check-in."),
-                               [FieldError("client_id", _("already used; generate a new one"))])
-            stored.alerts_raised = []
-            return stored, False
-        checkin.pk = row[0]
-        events = [audit_event(actor=actor, action="checkin.record", object_type="checkin", object_id=checkin.pk,
+            if stored is not None:
+                if stored.observation_id != observation.pk:
+                    raise Conflict(_("This client_id was used for another check-in."),
+                                   [FieldError("client_id", _("already used; generate a new one"))])
+                stored.alerts_raised = []
+                return stored, False
+            checkin.pk = _replace(checkin)
+            action = "checkin.replace"
+        else:
+            checkin.pk = row[0]
+        events = [audit_event(actor=actor, action=action, object_type="checkin", object_id=checkin.pk,
                               jurisdiction_code=checkin.grid_code,
                               changes={"temperature": "recorded", "symptoms": "recorded", "slot": slot})]
         kinds = []
@@ -349,6 +379,9 @@ def checkin_record(*, actor, observation: Observation, slot, temperature, sympto
             kinds.append(AlertKind.FEVER)
         if bits:
             kinds.append(AlertKind.SYMPTOM)
+        if kinds and action == "checkin.replace":  # a slot's fever or symptom is raised once
+            kinds = [k for k in kinds if not Alert.objects.filter(observation_id=observation.pk, date=day,
+                                                                  slot=slot, kind=k).exists()]
         if kinds:
             alerts = Alert.objects.bulk_create([
                 Alert(observation_id=observation.pk, checkin_id=checkin.pk, grid_code=checkin.grid_code,
@@ -374,17 +407,31 @@ def checkin_record(*, actor, observation: Observation, slot, temperature, sympto
     return checkin, True
 
 
+def _replace(checkin: CheckIn) -> int:
+    """A second check-in for a slot: its values replace the first one's (one check-in per slot). Returns
+    the stored row's id."""
+    stored = CheckIn.objects.select_for_update().filter(observation_id=checkin.observation_id, date=checkin.date,
+                                                        slot=checkin.slot).first()
+    if stored is None:  # removed between the insert and now: nothing to replace
+        raise Conflict(_("Please send the check-in again."))
+    CheckIn.objects.filter(pk=stored.pk).update(
+        temperature=checkin.temperature, symptoms=checkin.symptoms, by=checkin.by,
+        recorded_by_id=checkin.recorded_by_id, recorded_at=checkin.recorded_at, client_id=checkin.client_id)
+    return stored.pk
+
+
 # -- alerts -------------------------------------------------------------------------------------------
 
-def alert_handle(*, actor, alert_id: int) -> Alert:
-    qs = Alert.objects.all() if actor is None else Alert.objects.restrict(actor, HEALTH_RECORD)
+@service
+def alert_handle(*, actor: Actor, alert_id: int) -> Alert:
+    qs = Alert.objects.restrict(actor, HEALTH_RECORD)
     alert = qs.filter(pk=alert_id).select_related("observation").first()
     if alert is None:
         raise NotFound(_("No such alert."))
     if alert.status == AlertStatus.HANDLED:
         return alert
     alert.status, alert.handled_at = AlertStatus.HANDLED, timezone.now()
-    alert.handled_by = actor if actor is not None else None
+    alert.handled_by = actor_user(actor)
     with transaction.atomic():
         alert.save(update_fields=["status", "handled_at", "handled_by"])
         audit_record(actor=actor, action="alert.handle", object_type="alert", object_id=alert.pk,
@@ -436,7 +483,7 @@ def _mark_overdue_chunk(observations, now, today, first_day) -> int:
         return 0
     with transaction.atomic():
         Alert.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
-        audit_record_many(audit_event(actor=None, action="alert.overdue", object_type="observation",
+        audit_record_many(audit_event(actor=SYSTEM, action="alert.overdue", object_type="observation",
                                       object_id=a.observation_id, jurisdiction_code=a.grid_code,
                                       changes={"date": str(a.date), "slot": a.slot}) for a in new)
         health_status_refresh(resident_ids=residents, now=now)

@@ -168,7 +168,7 @@ def resident_checkin(request, token):
                   "symptoms": request.POST.getlist("symptoms")}
         try:
             saved, _created = services.checkin_record(
-                actor=None, observation=obs, slot=values["slot"], temperature=values["temperature"],
+                actor=services.checkin_link_principal(obs), observation=obs, slot=values["slot"], temperature=values["temperature"],
                 symptoms=values["symptoms"] or ["none"], client_id=request.POST.get("client_id", ""))
         except ServiceError as exc:
             errors = exc.errors or [services.FieldError("temperature", exc.detail)]

@@ -171,7 +171,7 @@ class Incident(models.Model):
         PUBLIC = "public", _("Public")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    client_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    client_id = models.CharField(max_length=100, unique=True, null=True, blank=True)  # "<principal>:<id>"
     grid_code = models.CharField(_("grid"), max_length=15, db_index=True)
     category = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT, related_name="incidents",
                                  verbose_name=_("category"))

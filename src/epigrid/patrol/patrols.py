@@ -19,6 +19,7 @@ from epigrid.accounts.roles import INCIDENT_MANAGE, PATROL
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
 from epigrid.core.geo import CRS_CHOICES, in_china, to_wgs84
+from epigrid.core.principals import Actor, require_user, service
 from epigrid.core.scoping import in_scope, user_prefixes
 from epigrid.regions.models import Grid
 
@@ -42,7 +43,8 @@ def _metres(lon1, lat1, lon2, lat2):
 
 # ---------------------------------------------------------------- plans
 
-def patrol_plan_set(*, actor, grid_code: str, times_per_day: int, checkpoints: list[dict],
+@service
+def patrol_plan_set(*, actor: Actor, grid_code: str, times_per_day: int, checkpoints: list[dict],
                     crs: str = "wgs84") -> PatrolPlan:
     """Set a grid's patrol frequency and replace its checkpoints (name, kind, lon, lat, radius_m)."""
     if not isinstance(grid_code, str) or not Grid.objects.restrict(actor, INCIDENT_MANAGE).filter(code=grid_code).exists():
@@ -84,10 +86,12 @@ def _worker_grid(actor) -> str | None:
     return grids[0] if len(grids) == 1 else None
 
 
-def patrol_start(*, actor, grid_code: str | None = None, client_id: str | None = None,
+@service
+def patrol_start(*, actor: Actor, grid_code: str | None = None, client_id: str | None = None,
                  started_at: datetime | None = None) -> Patrol:
     """Start a patrol of a grid (by default the worker's only grid). A retried start with the same
     client_id returns the same patrol; a second patrol while one is running is refused (409)."""
+    require_user(actor)
     if client_id:
         existing = Patrol.objects.filter(client_id=client_id).first()
         if existing is not None:
@@ -120,6 +124,7 @@ def patrol_start(*, actor, grid_code: str | None = None, client_id: str | None =
 def _own_patrol(actor, patrol_id: int) -> Patrol:
     """The actor's own patrol, still in their patrol scope (a membership may have been withdrawn).
     Written without restrict()'s query building: this runs for every batch of track points."""
+    require_user(actor)
     rows = (list(Patrol.objects.filter(pk=patrol_id, worker_id=actor.pk).order_by()[:1])
             if isinstance(patrol_id, int) else [])
     patrol = rows[0] if rows else None
@@ -160,7 +165,8 @@ def _parse_points(points, crs: str, started_at: datetime) -> tuple[list[FieldErr
     return [], rows
 
 
-def patrol_add_points(*, actor, patrol_id: int, points: list[dict], crs: str = "wgs84") -> dict:
+@service
+def patrol_add_points(*, actor: Actor, patrol_id: int, points: list[dict], crs: str = "wgs84") -> dict:
     """Store a batch of track points {lon, lat, t, accuracy}; all or nothing. Returns how many were new,
     how many the server already had, and the checkpoints visited so far."""
     patrol = _own_patrol(actor, patrol_id)
@@ -227,7 +233,8 @@ def track_distance(patrol: Patrol) -> float:
     return round(float(step[plausible].sum()), 1)
 
 
-def patrol_end(*, actor, patrol_id: int, ended_at: datetime | None = None) -> Patrol:
+@service
+def patrol_end(*, actor: Actor, patrol_id: int, ended_at: datetime | None = None) -> Patrol:
     """End a patrol: its distance and checkpoints are final and count in the KPIs. Ending an ended
     patrol again (a retried request) returns it unchanged."""
     patrol = _own_patrol(actor, patrol_id)

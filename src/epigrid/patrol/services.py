@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -28,6 +27,7 @@ from epigrid.accounts.roles import (
 )
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ServiceError
+from epigrid.core.principals import PUBLIC, SYSTEM, Actor, actor_user, is_user, require_user, service
 from epigrid.core.scoping import in_scope, user_prefixes
 from epigrid.regions.locate import locate_many
 
@@ -62,24 +62,34 @@ def _managers_at(code: str) -> list[User]:
 
 # ---------------------------------------------------------------- report
 
-def incident_report(*, actor, category: str, description: str, lon: float, lat: float, crs: str = "wgs84",
+def _client_key(actor: Actor, client_id: str, community_code: str | None) -> str:
+    """A client id as stored: within its principal (a user, or the public of one community), so that one
+    principal's id never finds another's incident."""
+    owner = f"u{actor.pk}" if is_user(actor) else f"p{community_code}"
+    return f"{owner}:{client_id}"
+
+
+@service
+def incident_report(*, actor: Actor, category: str, description: str, lon: float, lat: float, crs: str = "wgs84",
                     client_id: str | None = None, source: str | None = None, patrol_id: int | None = None,
                     address: str = "", reported_at: datetime | None = None, photos=(),
                     reporter_name: str = "", community_code: str | None = None) -> Incident:
     """Report an incident. Staff need incident.report where the point lies; a member of the public
-    (actor None) reports through a community's page, and the point must lie in that community.
-    The same client_id twice returns the first incident and stores nothing more."""
-    if client_id:
-        existing = Incident.objects.filter(client_id=client_id).first()
-        if existing is not None:
-            if actor is not None and existing.reporter_id != getattr(actor, "pk", None):
-                raise Conflict(_("This client id is already used."), [FieldError("client_id", _("already used"))])
-            return existing
-    categories_ensure()
+    (PUBLIC) reports through a community's page, and the point must lie in that community.
+    The same client_id twice from the same principal returns the first incident and stores nothing more."""
+    if actor is not PUBLIC:
+        require_user(actor)
     errors: list[FieldError] = []
     if client_id is not None and (not isinstance(client_id, str) or not 8 <= len(client_id) <= 64
                                   or not client_id.isascii()):
         errors.append(FieldError("client_id", _("8 to 64 ASCII characters")))
+        client_id = None
+    client_key = _client_key(actor, client_id, community_code) if client_id else None
+    if client_key:
+        existing = Incident.objects.filter(client_id=client_key).first()
+        if existing is not None:
+            return existing
+    categories_ensure()
     cat = IncidentCategory.objects.filter(code=category, active=True).first() if isinstance(category, str) else None
     if cat is None:
         errors.append(FieldError("category", _("unknown category")))
@@ -97,19 +107,19 @@ def incident_report(*, actor, category: str, description: str, lon: float, lat: 
         grid_code = locate_many([position[0]], [position[1]])[0]
         if grid_code is None:
             errors.append(FieldError("lon", _("no grid contains this position")))
-        elif actor is None:
+        elif actor is PUBLIC:
             if not community_code or not grid_code.startswith(community_code):
                 errors.append(FieldError("lon", _("the position is outside this community")))
         elif not in_scope(actor, INCIDENT_REPORT, grid_code):
             errors.append(FieldError("lon", _("the position is outside your jurisdiction")))
     patrol = None
-    if patrol_id is not None and actor is not None:
+    if patrol_id is not None and actor is not PUBLIC:
         patrol = Patrol.objects.restrict(actor, PATROL).filter(pk=patrol_id, worker=actor).first()
         if patrol is None:
             errors.append(FieldError("patrol_id", _("not one of your patrols")))
     if source is None:
-        source = Incident.Source.PUBLIC if actor is None else (Incident.Source.PATROL if patrol else Incident.Source.STAFF)
-    if source not in Incident.Source.values or (actor is None) != (source == Incident.Source.PUBLIC):
+        source = Incident.Source.PUBLIC if actor is PUBLIC else (Incident.Source.PATROL if patrol else Incident.Source.STAFF)
+    if source not in Incident.Source.values or (actor is PUBLIC) != (source == Incident.Source.PUBLIC):
         errors.append(FieldError("source", _("not a valid source here")))
     raise_if(errors, _("The incident cannot be reported."))
     prepared = [photo_prepare(p, f"photos[{i}]") for i, p in enumerate(photos)]  # all checked before any write
@@ -118,28 +128,28 @@ def incident_report(*, actor, category: str, description: str, lon: float, lat: 
     try:
         with transaction.atomic():
             incident = Incident.objects.create(
-                client_id=client_id or None, grid_code=grid_code, category=cat, source=source,
+                client_id=client_key, grid_code=grid_code, category=cat, source=source,
                 description=description, lon=position[0], lat=position[1], address=address,
-                reporter=actor, reporter_name=reporter_name, patrol=patrol,
+                reporter=actor_user(actor), reporter_name=reporter_name, patrol=patrol,
                 reported_at=reported_at or timezone.now())
             for p in prepared:
                 path, thumb = photo_store(p)
                 stored += [path, thumb]
                 IncidentPhoto.objects.create(incident=incident, grid_code=grid_code, stage=IncidentPhoto.Stage.REPORT,
                                              path=path, thumb_path=thumb, width=p.width, height=p.height,
-                                             size=len(p.image), uploaded_by=actor)
+                                             size=len(p.image), uploaded_by=actor_user(actor))
             IncidentEvent.objects.create(incident=incident, grid_code=grid_code, action="report", to_state=S.REPORTED,
-                                         actor=actor, actor_name=_actor_name(actor, reporter_name),
+                                         actor=actor_user(actor), actor_name=_actor_name(actor, reporter_name),
                                          comment=description[:1000], data={"source": source})
-            audit_record(actor=actor or AnonymousUser(), action="incident.report", object_type="incident", object_id=incident.pk,
+            audit_record(actor=actor, action="incident.report", object_type="incident", object_id=incident.pk,
                          object_repr=f"{cat.code} {grid_code}", jurisdiction_code=grid_code,
                          changes={"category": [None, cat.code], "source": [None, source], "photos": len(prepared)})
             counts = {"reported": 1, f"reported_{source}": 1}
-            rollups.bump(grid_code=grid_code, at=incident.reported_at, user_id=getattr(actor, "pk", None), **counts)
+            rollups.bump(grid_code=grid_code, at=incident.reported_at, user_id=getattr(actor_user(actor), "pk", None), **counts)
     except IntegrityError:
         photo_discard(stored)
         # The same client_id arrived twice at the same moment: the other request stored it.
-        existing = Incident.objects.filter(client_id=client_id).first() if client_id else None
+        existing = Incident.objects.filter(client_id=client_key).first() if client_key else None
         if existing is None:
             raise
         return existing
@@ -149,8 +159,8 @@ def incident_report(*, actor, category: str, description: str, lon: float, lat: 
     return incident
 
 
-def _actor_name(actor, fallback: str = "") -> str:
-    if actor is None:
+def _actor_name(actor: Actor, fallback: str = "") -> str:
+    if actor is PUBLIC:
         return fallback or str(_("Public"))
     return str(actor)
 
@@ -165,15 +175,16 @@ def _load(actor, incident_id: int) -> Incident:
     return incident
 
 
-def _check_actor(actor, incident: Incident, action: str) -> None:
+def _check_actor(actor: Actor, incident: Incident, action: str) -> None:
     step = TRANSITIONS[action]
     code = incident.grid_code
-    if step.reporter_may and incident.reporter_id is not None and incident.reporter_id == actor.pk:
+    pk = getattr(actor_user(actor), "pk", None)
+    if step.reporter_may and incident.reporter_id is not None and incident.reporter_id == pk:
         return
     if step.assignee_only:
         if in_scope(actor, INCIDENT_MANAGE, code):
             return
-        if in_scope(actor, step.permission, code) and incident.assignee_id == actor.pk:
+        if in_scope(actor, step.permission, code) and pk is not None and incident.assignee_id == pk:
             return
         raise PermissionDenied(_("Only the person it was dispatched to, or a manager, may handle this incident."))
     if not in_scope(actor, step.permission, code):
@@ -212,7 +223,7 @@ def _transition(*, actor, incident_id: int, action: str, comment: str = "", vali
         if not moved:
             raise Conflict(_("Someone else acted on this incident at the same moment; reload it."))
         IncidentEvent.objects.create(incident=incident, grid_code=incident.grid_code, action=action,
-                                     from_state=incident.state, to_state=target, actor=actor,
+                                     from_state=incident.state, to_state=target, actor=actor_user(actor),
                                      actor_name=_actor_name(actor), at=now, comment=comment, data=data or {})
         changes = {"state": [incident.state, target]}
         changes.update({k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()
@@ -228,6 +239,7 @@ def _transition(*, actor, incident_id: int, action: str, comment: str = "", vali
 def _after(action: str, incident: Incident, actor, now: datetime) -> None:
     """Rollups and notifications that follow a step."""
     reporter = incident.reporter_id
+    actor_pk = getattr(actor_user(actor), "pk", None)
     if action == "register":
         rollups.bump(grid_code=incident.grid_code, at=now, user_id=reporter, registered=1)
     elif action == "reject":
@@ -237,12 +249,12 @@ def _after(action: str, incident: Incident, actor, now: datetime) -> None:
         took = rollups.close_column((now - incident.reported_at).total_seconds())
         rollups.bump(grid_code=incident.grid_code, at=now, user_id=reporter, closed=1, closed_on_time=on_time,
                      **{took: 1})
-    elif action == "dispatch" and incident.assignee_id and incident.assignee_id != actor.pk:
+    elif action == "dispatch" and incident.assignee_id and incident.assignee_id != actor_pk:
         _notify([incident.assignee], incident=incident, kind="dispatched",
                 message=_("Incident #%(id)d (%(cat)s) was dispatched to you; deadline %(d)s.")
                 % {"id": incident.pk, "cat": incident.category.label,
                    "d": timezone.localtime(incident.deadline).strftime("%Y-%m-%d %H:%M")})
-    elif action == "handle" and incident.reporter_id and incident.reporter_id != actor.pk:
+    elif action == "handle" and incident.reporter_id and incident.reporter_id != actor_pk:
         _notify([incident.reporter], incident=incident, kind="handled",
                 message=_("Incident #%(id)d you reported was handled; please verify it.") % {"id": incident.pk})
     elif action == "verify" and incident.state == S.DISPATCHED and incident.assignee_id:
@@ -250,11 +262,13 @@ def _after(action: str, incident: Incident, actor, now: datetime) -> None:
                 message=_("Incident #%(id)d failed verification and needs handling again.") % {"id": incident.pk})
 
 
-def incident_register(*, actor, incident_id: int, comment: str = "") -> Incident:
+@service
+def incident_register(*, actor: Actor, incident_id: int, comment: str = "") -> Incident:
     return _transition(actor=actor, incident_id=incident_id, action="register", comment=comment)
 
 
-def incident_reject(*, actor, incident_id: int, reason: str, duplicate_of: int | None = None,
+@service
+def incident_reject(*, actor: Actor, incident_id: int, reason: str, duplicate_of: int | None = None,
                     comment: str = "") -> Incident:
     """Reject as invalid, or as a duplicate of another incident in the actor's scope."""
     def validate(incident, errors):
@@ -274,7 +288,8 @@ def incident_reject(*, actor, incident_id: int, reason: str, duplicate_of: int |
                        data={"reason": reason, "duplicate_of": duplicate_of})
 
 
-def incident_dispatch(*, actor, incident_id: int, assignee: str | None = None, unit: str = "",
+@service
+def incident_dispatch(*, actor: Actor, incident_id: int, assignee: str | None = None, unit: str = "",
                       comment: str = "") -> Incident:
     """Dispatch to a person (who may handle incidents where it lies) and/or a handling unit; the
     deadline comes from the category."""
@@ -299,7 +314,8 @@ def incident_dispatch(*, actor, incident_id: int, assignee: str | None = None, u
                        data={"assignee": assignee, "unit": unit})
 
 
-def incident_handle(*, actor, incident_id: int, result: str, photos=()) -> Incident:
+@service
+def incident_handle(*, actor: Actor, incident_id: int, result: str, photos=()) -> Incident:
     errors: list[FieldError] = []
     result = clean_text(result, "result", errors, max_length=1000)
     if len(photos) > MAX_PHOTOS:
@@ -314,7 +330,7 @@ def incident_handle(*, actor, incident_id: int, result: str, photos=()) -> Incid
             stored.extend([path, thumb])
             IncidentPhoto.objects.create(incident=incident, grid_code=incident.grid_code, stage=IncidentPhoto.Stage.HANDLE,
                                          path=path, thumb_path=thumb, width=p.width, height=p.height,
-                                         size=len(p.image), uploaded_by=actor)
+                                         size=len(p.image), uploaded_by=actor_user(actor))
         return {}
 
     try:
@@ -325,7 +341,8 @@ def incident_handle(*, actor, incident_id: int, result: str, photos=()) -> Incid
         raise
 
 
-def incident_verify(*, actor, incident_id: int, passed: bool, comment: str = "") -> Incident:
+@service
+def incident_verify(*, actor: Actor, incident_id: int, passed: bool, comment: str = "") -> Incident:
     """Passed: verified. Failed: back to handling (dispatched), with the reason in the comment."""
     def validate(incident, errors):
         if not isinstance(passed, bool):
@@ -338,7 +355,8 @@ def incident_verify(*, actor, incident_id: int, passed: bool, comment: str = "")
                        data={"passed": passed})
 
 
-def incident_close(*, actor, incident_id: int, comment: str = "") -> Incident:
+@service
+def incident_close(*, actor: Actor, incident_id: int, comment: str = "") -> Incident:
     def validate(incident, errors):
         now = timezone.now()
         on_time = incident.deadline is None or now <= incident.deadline
@@ -347,7 +365,8 @@ def incident_close(*, actor, incident_id: int, comment: str = "") -> Incident:
     return _transition(actor=actor, incident_id=incident_id, action="close", comment=comment, validate=validate)
 
 
-def incident_evaluate(*, actor, incident_id: int, rating: int, comment: str = "") -> Incident:
+@service
+def incident_evaluate(*, actor: Actor, incident_id: int, rating: int, comment: str = "") -> Incident:
     def validate(incident, errors):
         if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
             errors.append(FieldError("rating", _("from 1 to 5")))
@@ -363,8 +382,10 @@ INCIDENT_ACTIONS = {
 }
 
 
-def incident_add_photo(*, actor, incident_id: int, photo, client_id: str | None = None) -> IncidentPhoto:
+@service
+def incident_add_photo(*, actor: Actor, incident_id: int, photo, client_id: str | None = None) -> IncidentPhoto:
     """One more photo: by the reporter while it is being registered, or by whoever may handle it."""
+    require_user(actor)
     if client_id:
         existing = IncidentPhoto.objects.filter(client_id=client_id).first()
         if existing is not None and existing.uploaded_by_id == actor.pk:
@@ -419,9 +440,9 @@ def incident_escalate_overdue(*, now: datetime | None = None) -> int:
                 continue
             code = _manager_codes(incident.grid_code, level)
             IncidentEvent.objects.create(incident=incident, grid_code=incident.grid_code, action="escalate",
-                                         from_state=incident.state, to_state=incident.state, actor=None,
+                                         from_state=incident.state, to_state=incident.state,
                                          actor_name="system", at=now, data={"level": level, "to": code})
-            audit_record(actor=None, action="incident.escalate", object_type="incident", object_id=incident.pk,
+            audit_record(actor=SYSTEM, action="incident.escalate", object_type="incident", object_id=incident.pk,
                          jurisdiction_code=incident.grid_code, changes={"escalation_level": [incident.escalation_level, level]})
             rollups.bump(grid_code=incident.grid_code, at=now, user_id=incident.reporter_id, escalated=1)
             recipients = _managers_at(code)
@@ -433,7 +454,8 @@ def incident_escalate_overdue(*, now: datetime | None = None) -> int:
     return done
 
 
-def category_set_deadline(*, actor, code: str, deadline_hours: int) -> IncidentCategory:
+@service
+def category_set_deadline(*, actor: Actor, code: str, deadline_hours: int) -> IncidentCategory:
     """Change a category's deadline (hours from dispatch to close). Categories are shared by the whole
     install, so this needs incident.manage at a province or city node."""
     if not any(len(p) <= 4 for p in user_prefixes(actor, INCIDENT_MANAGE)):
@@ -455,7 +477,9 @@ def category_set_deadline(*, actor, code: str, deadline_hours: int) -> IncidentC
     return category
 
 
-def notification_read(*, actor, notification_id: int) -> None:
+@service
+def notification_read(*, actor: Actor, notification_id: int) -> None:
+    require_user(actor)
     updated = Notification.objects.filter(pk=notification_id, user=actor, read_at__isnull=True).update(
         read_at=timezone.now())
     if not updated and not Notification.objects.filter(pk=notification_id, user=actor).exists():

@@ -13,5 +13,6 @@ urlpatterns = [
     path("patrol/patrols/<int:patrol_id>/", views.patrol_page, name="patrol"),
     path("patrol/kpis/", views.kpi_page, name="kpis"),
     path("patrol/plans/<str:grid_code>/", views.plan_page, name="plan"),
-    path("report/<str:community_code>/", views.public_report, name="public_report"),
+    path("r/<str:token>/", views.public_report, name="public_report"),
+    path("divisions/<str:code>/report-qr.<str:fmt>", views.public_report_qr, name="public_report_qr"),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import INCIDENT_REPORT, PATROL
 from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.principals import PUBLIC
 from epigrid.core.ratelimit import rate_limit
 from epigrid.core.scoping import can, user_prefixes
 from epigrid.regions.selectors import home_nodes
@@ -75,21 +76,19 @@ def report(request):
     return render(request, "patrol/report.html", context)
 
 
-def public_report(request, community_code: str):
-    """A community's page where anyone may report a problem (no login): the position must lie in the
-    community. Linked from a QR code at the community gate."""
-    from epigrid.regions.models import Division
+def public_report(request, token: str):
+    """The public's report page of a community (no login), opened through the community's signed link
+    (a QR code at the gate): the point reported must lie in that community."""
+    from epigrid.regions.links import community_from_token
 
-    community = Division.objects.filter(code=community_code, level="community").first()
-    if community is None:
-        raise Http404
+    community = _or_404(community_from_token, token=token, purpose="report")
     context = {"community": community, "categories": selectors.category_choices(), "values": {}, "errors": {}}
     if request.method == "POST":
         data = request.POST
         try:
             rate_limit("incident-public", settings.PUBLIC_REPORT_RATE_PER_HOUR)
             incident = services.incident_report(
-                actor=None, community_code=community.code, client_id=data.get("client_id") or None,
+                actor=PUBLIC, community_code=community.code, client_id=data.get("client_id") or None,
                 category=data.get("category", ""), description=data.get("description", ""),
                 lon=data.get("lon"), lat=data.get("lat"), crs=data.get("crs") or "wgs84",
                 address=data.get("address", ""), reporter_name=data.get("reporter_name", ""),
@@ -104,6 +103,23 @@ def public_report(request, community_code: str):
         return render(request, "patrol/public_report.html", {"community": community, "done": incident.pk})
     context["client_id"] = uuid.uuid4().hex
     return render(request, "patrol/public_report.html", context)
+
+
+@login_required
+def public_report_qr(request, code: str, fmt: str):
+    """The QR code of a community's public report link, to print (PNG or SVG)."""
+    from django.urls import reverse
+
+    from epigrid.accounts.roles import INCIDENT_MANAGE
+    from epigrid.core.scoping import in_scope
+    from epigrid.regions.links import community_from_token, community_token, qr_response
+
+    if fmt not in ("png", "svg") or len(code) != 12 or not in_scope(request.user, INCIDENT_MANAGE, code):
+        raise Http404
+    token = community_token(code, "report")
+    _or_404(community_from_token, token=token, purpose="report")
+    url = request.build_absolute_uri(reverse("patrol:public_report", args=[token]))
+    return qr_response(url, fmt=fmt, filename=f"report-{code}")
 
 
 @login_required

@@ -18,6 +18,7 @@ from epigrid.accounts.roles import REGIONS_EDIT, Role
 from epigrid.core.audit import audit_event, audit_record, audit_record_many
 from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
 from epigrid.core.geo import CRS_CHOICES, in_china, transform_geometry
+from epigrid.core.principals import Actor, service
 from epigrid.core.scoping import LEVELS, code_level, code_prefix, strictly_below
 from epigrid.core.validators import is_ascii_digits, text_problem
 
@@ -185,7 +186,7 @@ def _check_tree(features: list[_Feature], actor, errors: list[FieldError]) -> No
         in_file[f.code] = f
     checked = []
     for f in features:
-        if actor is not None and not strictly_below(actor, REGIONS_EDIT, f.code):
+        if not strictly_below(actor, REGIONS_EDIT, f.code):
             errors.append(FieldError(_where(f.index, "properties.code"),
                                      _("%(code)s is outside your jurisdiction") % {"code": f.code}))
         elif f.level != "province" and (code_level(f.parent_code) is None
@@ -216,13 +217,14 @@ def _area_m2(geom) -> float:
     return abs(_GEOD.geometry_area_perimeter(geom)[0])
 
 
-def regions_import(*, actor, data, crs: str = "wgs84") -> ImportResult:
+@service
+def regions_import(*, actor: Actor, data, crs: str = "wgs84") -> ImportResult:
     """Create or update divisions and grids from a GeoJSON FeatureCollection, all or nothing.
 
     Properties: code, name, level (province|city|district|street|community|grid), parent_code. Every
-    problem is reported with its feature index; if there is any, nothing is written. `actor` None is
-    the command line (the operator of the install); a user needs `regions.edit` over every code, and
-    may not edit their own node (the level above maintains it).
+    problem is reported with its feature index; if there is any, nothing is written. SYSTEM is the
+    command line (the operator of the install); a user needs `regions.edit` over every code, and may not
+    edit their own node (the level above maintains it).
     """
     if crs not in CRS_CHOICES:
         raise ServiceError(_("Unknown coordinate system."),
@@ -340,21 +342,22 @@ def _collect(model, f, values, existing, new, changed, now, actor, result, event
                               object_repr=f.name, jurisdiction_code=f.code, changes=changes))
 
 
-def grid_set_workers(*, actor, grid_code: str, usernames: list[str]) -> Grid:
+@service
+def grid_set_workers(*, actor: Actor, grid_code: str, usernames: list[str]) -> Grid:
     """Name the grid workers responsible for a grid (each must hold the grid_worker role there)."""
     from epigrid.accounts.models import User
 
-    grids = Grid.objects.all() if actor is None else Grid.objects.restrict(actor, REGIONS_EDIT)
-    grid = grids.filter(code=grid_code).first()
+    grid = Grid.objects.restrict(actor, REGIONS_EDIT).filter(code=grid_code).first()
     if grid is None:
         raise NotFound(_("No such grid."))
     users = list(User.objects.filter(username__in=usernames, is_active=True))
     found = {u.username for u in users}
-    errors = [FieldError("workers", _("unknown user %(u)s") % {"u": u}) for u in usernames if u not in found]
-    for u in users:
-        if not any(grid.code.startswith(code_prefix(m.node_code))
-                   for m in u.memberships.all() if m.role == Role.GRID_WORKER):
-            errors.append(FieldError("workers", _("%(u)s is not a grid worker here") % {"u": u.username}))
+    # One message whether the name is unknown or belongs to someone elsewhere (another city, say):
+    # the form must not tell which user names exist.
+    not_here = [u for u in usernames if u not in found] + [
+        u.username for u in users if not any(grid.code.startswith(code_prefix(m.node_code))
+                                             for m in u.memberships.all() if m.role == Role.GRID_WORKER)]
+    errors = [FieldError("workers", _("%(u)s is not a grid worker of this grid") % {"u": u}) for u in not_here]
     if errors:
         raise ServiceError(_("Cannot assign these workers."), errors)
     before = sorted(grid.workers.values_list("username", flat=True))

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from epigrid.accounts.roles import RESIDENTS_EDIT
+from epigrid.accounts.roles import INCIDENT_MANAGE, RESIDENTS_EDIT
 from epigrid.core.errors import NotFound
 from epigrid.core.scoping import in_scope
 
@@ -48,6 +48,7 @@ def division_page(request, code):
     if division.level == "community":
         context["grids"] = grids.prefetch_related("workers")
         context["can_print_qr"] = in_scope(request.user, RESIDENTS_EDIT, code)
+        context["can_print_report_qr"] = in_scope(request.user, INCIDENT_MANAGE, code)
     return render(request, "regions/division.html", context)
 
 

@@ -1,11 +1,13 @@
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from epigrid.accounts.roles import RESIDENTS_VIEW
 from epigrid.core.api import ERRORS, ErrorOut, Pagination
+from epigrid.core.errors import FieldError, ServiceError
 
 from . import arrivals, selectors, services
 from .models import Arrival, Tag
@@ -14,12 +16,13 @@ router = Router(tags=["residents"])
 
 
 class ResidentOut(Schema):
-    """Personal values masked; `POST /residents/{uid}/reveal` shows one in full, with a reason."""
+    """Personal values masked; `POST /residents/{uid}/reveal` shows one in full, with a reason. The age,
+    not the birth date: the date is eight of the ID number's hidden digits."""
 
     uid: UUID
     name: str
     gender: str
-    birth_date: date | None
+    age: int | None
     id_type: str
     id_number_masked: str
     phone_masked: str
@@ -52,7 +55,8 @@ class ResidentIn(Schema):
 
 
 class SearchQuery(Schema):
-    q: str = Field("", max_length=50, description="Name, pinyin or initials; or an exact phone number")
+    q: str = Field("", max_length=50, description="Name, pinyin or initials. ID numbers and phones never go in "
+                                                  "a URL: look them up with POST /residents/lookup")
     within: str = Field("", pattern=r"^(\d{12}|\d{15})?$")
     tag: str = Field("", pattern=r"^(elderly_alone|disabled|pregnant|chronic|low_income)?$")
 
@@ -62,12 +66,14 @@ class CreateQuery(Schema):
 
 
 class LookupIn(Schema):
-    id_number: str = Field(..., max_length=30)
+    id_number: str | None = Field(None, max_length=30)
+    phone: str | None = Field(None, max_length=30)
 
 
 class RevealIn(Schema):
     field: str = Field(..., description="id_number or phone")
-    reason: str = Field(..., max_length=500)
+    purpose: str = Field(..., description="tracing, contact, verify, request, correction or other")
+    reason: str = Field(..., max_length=500, description="In a few words (at least 4 characters), why")
 
 
 class RevealOut(Schema):
@@ -82,6 +88,9 @@ def _given(body: Schema) -> dict:
 @router.get("/residents", response={200: list[ResidentOut], **ERRORS}, summary="Search residents")
 @paginate(Pagination, page_size=50)
 def residents(request, q: Query[SearchQuery]):
+    if selectors.personal_value(q.q) is not None:
+        raise ServiceError(_("ID numbers and phones are looked up with POST /residents/lookup, not searched."),
+                           [FieldError("q", _("a name, pinyin or initials"))])
     tag = Tag[q.tag.upper()].value if q.tag else 0
     return selectors.residents_search(user=request.user, q=q.q, within=q.within, tag=tag)
 
@@ -91,10 +100,12 @@ def resident_create(request, body: ResidentIn, q: Query[CreateQuery]):
     return Status(201, services.resident_create(actor=request.user, data=_given(body), merge=q.merge))
 
 
-@router.post("/residents/lookup", response={200: ResidentOut, **ERRORS},
-             summary="Find a resident by ID number (sent in the body, never in a URL)")
+@router.post("/residents/lookup", response={200: list[ResidentOut], **ERRORS, 429: ErrorOut},
+             summary="Find residents by exact ID number or phone (in the body, never in a URL; audited)")
 def resident_lookup(request, body: LookupIn):
-    return selectors.resident_by_id_number(user=request.user, id_number=body.id_number)
+    if bool(body.id_number) == bool(body.phone):
+        raise ServiceError(_("Give an ID number or a phone."), [FieldError("id_number", _("one of id_number, phone"))])
+    return list(services.residents_lookup(actor=request.user, value=body.id_number or body.phone)[:20])
 
 
 @router.get("/residents/{uid}", response={200: ResidentOut, **ERRORS}, summary="One resident")
@@ -121,7 +132,8 @@ def resident_anonymise(request, uid: UUID, body: AnonymiseIn):
 @router.post("/residents/{uid}/reveal", response={200: RevealOut, **ERRORS},
              summary="Show an ID number or phone in full (audited, with a reason)")
 def resident_reveal(request, uid: UUID, body: RevealIn):
-    value = services.resident_reveal(actor=request.user, uid=uid, field=body.field, reason=body.reason)
+    value = services.resident_reveal(actor=request.user, uid=uid, field=body.field, purpose=body.purpose,
+                                     reason=body.reason)
     return {"field": body.field, "value": value}
 
 
@@ -185,3 +197,44 @@ class PolicyOut(Schema):
 def arrival_policy_set(request, code: str, body: PolicyIn):
     return arrivals.arrival_policy_set(actor=request.user, node_code=code, risk_origins=body.risk_origins,
                                        observe_all=body.observe_all, days=body.days)
+
+
+class MatchOut(Schema):
+    """A record registered elsewhere (by the public or another jurisdiction) with the ID number of a
+    record in your jurisdiction: yours to decide. The other record's phone is masked."""
+
+    uid: UUID
+    existing_uid: UUID = Field(..., alias="existing.uid")
+    existing_name: str = Field(..., alias="existing.name")
+    grid_code: str
+    record_name: str = Field(..., alias="record.name")
+    record_phone_masked: str = Field(..., alias="record.phone_masked")
+    record_address: str = Field(..., alias="record.address")
+    to_grid_code: str
+    source: str
+    created_at: datetime
+
+
+class AcceptIn(Schema):
+    move: bool = Field(..., description="true: the person lives at the other record's place now (your record "
+                                        "moves there); false: your record stays where it is")
+
+
+@router.get("/resident-matches", response={200: list[MatchOut], **ERRORS},
+            summary="Records of your residents registered elsewhere, waiting for your decision")
+@paginate(Pagination, page_size=50)
+def matches(request):
+    return selectors.matches_pending(user=request.user)
+
+
+@router.post("/resident-matches/{uid}/accept", response={200: ResidentOut, **ERRORS, 409: ErrorOut},
+             summary="The same person: merge the other record into yours (and move it there, or not)")
+def match_accept(request, uid: UUID, body: AcceptIn):
+    return services.resident_match_accept(actor=request.user, uid=uid, move=body.move)
+
+
+@router.post("/resident-matches/{uid}/decline", response={204: None, **ERRORS, 409: ErrorOut},
+             summary="Not the same person, or not moving: both records stay")
+def match_decline(request, uid: UUID):
+    services.resident_match_decline(actor=request.user, uid=uid)
+    return Status(204, None)

@@ -1,9 +1,8 @@
 """The public arrival page (no login), the community's QR code, and the staff's arrivals list."""
 
-import segno
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -11,7 +10,9 @@ from django.views.decorators.http import require_POST
 from epigrid.accounts.roles import RESIDENTS_EDIT, RESIDENTS_VIEW
 from epigrid.core.errors import NotFound, ServiceError
 from epigrid.core.middleware import client_ip
+from epigrid.core.principals import PUBLIC
 from epigrid.core.scoping import can, in_scope
+from epigrid.regions.links import community_from_token, community_token, qr_response
 
 from . import arrivals
 from .forms import ArrivalForm
@@ -21,13 +22,13 @@ from .views import _show_errors
 
 def arrival_page(request, token):
     try:
-        community = arrivals.community_from_token(token)
+        community = community_from_token(token, "arrival")
     except NotFound:
         raise Http404 from None
     form = ArrivalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            record = arrivals.arrival_register(community_code=community.code, data=form.cleaned_data,
+            record = arrivals.arrival_register(actor=PUBLIC, community_code=community.code, data=form.cleaned_data,
                                                client=client_ip(request))
         except ServiceError as exc:
             if exc.status == 429:
@@ -44,16 +45,13 @@ def arrival_qr(request, code, fmt):
     """The QR code of a community's registration link, to print (PNG or SVG)."""
     if fmt not in ("png", "svg") or len(code) != 12 or not in_scope(request.user, RESIDENTS_EDIT, code):
         raise Http404
+    token = community_token(code, "arrival")
     try:
-        community = arrivals.community_from_token(arrivals.community_link_token(code))
+        community_from_token(token, "arrival")
     except NotFound:
         raise Http404 from None
-    url = request.build_absolute_uri(reverse("arrival-public", args=[arrivals.community_link_token(community.code)]))
-    qr = segno.make(url, error="m")
-    response = HttpResponse(content_type="image/svg+xml" if fmt == "svg" else "image/png")
-    qr.save(response, kind=fmt, scale=10 if fmt == "png" else 4, border=2)
-    response["Content-Disposition"] = f'inline; filename="arrival-{community.code}.{fmt}"'
-    return response
+    url = request.build_absolute_uri(reverse("arrival-public", args=[token]))
+    return qr_response(url, fmt=fmt, filename=f"arrival-{code}")
 
 
 @login_required

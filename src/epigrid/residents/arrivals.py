@@ -6,42 +6,25 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epigrid.accounts.roles import RESIDENTS_EDIT
 from epigrid.core.audit import audit_record
-from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
+from epigrid.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ServiceError
+from epigrid.core.principals import PUBLIC, SYSTEM, Actor, actor_user, service
 from epigrid.core.ratelimit import rate_limit
-from epigrid.core.scoping import LEVELS, PREFIX_DIGITS, code_prefix
+from epigrid.core.scoping import LEVELS, PREFIX_DIGITS, code_prefix, in_scope
 from epigrid.core.validators import text_problem
 from epigrid.regions.locate import locate
 from epigrid.regions.models import Division, Grid
 
 from .models import Arrival, ArrivalPolicy, Source, Transport
-from .services import resident_create
+from .services import resident_protect, resident_register
+from .validation import clean_resident
 
 CONSENT_VERSION = "2026-11"
-_LINK_SALT = "epigrid.arrival-link"
-
-
-def community_link_token(community_code: str) -> str:
-    """The token in a community's printed QR code. Signed, so nobody can forge a link to another
-    community; it does not expire (it is on paper on a wall)."""
-    return signing.dumps(community_code, salt=_LINK_SALT, compress=True)
-
-
-def community_from_token(token: str) -> Division:
-    try:
-        code = signing.loads(token, salt=_LINK_SALT)
-    except signing.BadSignature:
-        raise NotFound(_("This registration link is not valid.")) from None
-    community = Division.objects.filter(code=code, level="community").first()
-    if community is None:
-        raise NotFound(_("This registration link is not valid."))
-    return community
 
 
 def arrival_policy(community_code: str) -> tuple[set[str], bool, int]:
@@ -54,10 +37,10 @@ def arrival_policy(community_code: str) -> tuple[set[str], bool, int]:
     return set(settings.ARRIVAL_RISK_ORIGINS), False, settings.OBSERVATION_DAYS
 
 
-def arrival_policy_set(*, actor, node_code: str, risk_origins: list[str], observe_all: bool, days: int) -> ArrivalPolicy:
-    from epigrid.core.scoping import in_scope
-
-    if actor is not None and not in_scope(actor, RESIDENTS_EDIT, node_code):
+@service
+def arrival_policy_set(*, actor: Actor, node_code: str, risk_origins: list[str], observe_all: bool,
+                       days: int) -> ArrivalPolicy:
+    if not in_scope(actor, RESIDENTS_EDIT, node_code):
         raise NotFound(_("No such division."))
     if not Division.objects.filter(code=node_code).exists():
         raise NotFound(_("No such division."))
@@ -118,13 +101,19 @@ def _clean_arrival(data: dict, today: datetime.date, errors: list) -> dict:
     return out
 
 
-def arrival_register(*, community_code: str, data: dict, client: str | None,
+@service
+def arrival_register(*, actor: Actor, community_code: str, data: dict, client: str | None,
                      today: datetime.date | None = None) -> Arrival:
-    """Register an arrival from the public page: creates or updates the resident, records the
-    arrival and the consent, and starts a home observation when the policy says so."""
+    """Register an arrival from a community's public page (PUBLIC; SYSTEM for the demo). The person is
+    stored as a new record in this community and nothing else is changed: when the ID number is already
+    registered in the city, the new record waits beside the existing one for that record's
+    jurisdiction to decide (services.resident_register), and the answer is the same either way. Starts
+    a home observation when the policy says so; staff of the community review the arrival."""
     from epigrid.health.models import Reason
     from epigrid.health.services import observation_start
 
+    if actor is not PUBLIC and actor is not SYSTEM:
+        raise PermissionDenied(_("Arrivals are registered through the community's public page."))
     rate_limit("arrival", settings.ARRIVAL_RATE_PER_HOUR, client)
     today = today or timezone.localdate()
     errors: list[FieldError] = []
@@ -132,31 +121,27 @@ def arrival_register(*, community_code: str, data: dict, client: str | None,
     person = {k: data.get(k) for k in ("name", "id_type", "id_number", "phone", "address")}
     if not person.get("phone"):
         errors.append(FieldError("phone", _("required")))
+    values, person_errors = clean_resident(person)
+    errors.extend(person_errors)
     grid_code = _grid_in_community(community_code, data.get("lon"), data.get("lat"))
     if errors:
-        # Also check the person's fields, so that every mistake shows at once.
-        from .validation import clean_resident
-
-        errors.extend(clean_resident(person)[1])
         raise ServiceError(_("Please correct the marked fields."), errors)
     with transaction.atomic():
-        resident = resident_create(actor=None, data={**person, "grid_code": grid_code}, merge=True,
-                                   source=Source.ARRIVAL)
+        resident = resident_register(actor=actor, stored=resident_protect(values), grid_code=grid_code,
+                                     source=Source.ARRIVAL, fields=values)
         origins, observe_all, days = arrival_policy(community_code)
         risky = observe_all or bool({arrival["origin_province"], arrival["origin_city"]} & origins)
         record = Arrival.objects.create(resident=resident, grid_code=resident.grid_code,
                                         community_code=community_code, consent_at=timezone.now(),
                                         consent_version=CONSENT_VERSION, **arrival)
-        # An arrival whose observation period is already over needs none.
+        # An arrival whose observation period is already over needs none. The policy starts it, not the
+        # visitor: audited as the system.
         if risky and arrival["arrival_date"] + datetime.timedelta(days=days) >= today:
-            try:
-                observation_start(actor=None, resident=resident, kind="home", reason=Reason.ARRIVAL,
-                                  start=arrival["arrival_date"], days=days)
-                record.observation_started = True
-                record.save(update_fields=["observation_started"])
-            except Conflict:
-                pass  # already under observation: the running episode stands
-        audit_record(actor=None, action="arrival.register", object_type="arrival", object_id=record.uid,
+            observation_start(actor=SYSTEM, resident=resident, kind="home", reason=Reason.ARRIVAL,
+                              start=arrival["arrival_date"], days=days)
+            record.observation_started = True
+            record.save(update_fields=["observation_started"])
+        audit_record(actor=actor, action="arrival.register", object_type="arrival", object_id=record.uid,
                      jurisdiction_code=record.grid_code,
                      changes={"fields": sorted(arrival) + sorted(k for k, v in person.items() if v),
                               "observation_started": record.observation_started})
@@ -178,14 +163,15 @@ def _grid_in_community(community_code: str, lon, lat) -> str:
     return first
 
 
-def arrival_review(*, actor, uid) -> Arrival:
+@service
+def arrival_review(*, actor: Actor, uid) -> Arrival:
     arrival = Arrival.objects.restrict(actor, RESIDENTS_EDIT).filter(uid=uid).first()
     if arrival is None:
         raise NotFound(_("No such arrival."))
     if arrival.reviewed_at is not None:
         raise Conflict(_("Already reviewed."))
     with transaction.atomic():
-        arrival.reviewed_at, arrival.reviewed_by = timezone.now(), actor
+        arrival.reviewed_at, arrival.reviewed_by = timezone.now(), actor_user(actor)
         arrival.save(update_fields=["reviewed_at", "reviewed_by"])
         audit_record(actor=actor, action="arrival.review", object_type="arrival", object_id=arrival.uid,
                      jurisdiction_code=arrival.grid_code)

@@ -1,5 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from epigrid.core.reveal import Purpose
 
 from .models import IdType, Tag, Transport
 
@@ -23,7 +26,8 @@ class ResidentForm(forms.Form):
 
 class RevealForm(forms.Form):
     field = forms.ChoiceField(choices=[("id_number", _("ID number")), ("phone", _("Mobile phone"))])
-    reason = forms.CharField(label=_("Reason"), max_length=500)
+    purpose = forms.ChoiceField(label=pgettext_lazy("reveal", "Purpose"), choices=[("", "—"), *Purpose.choices])
+    reason = forms.CharField(label=pgettext_lazy("reveal", "Why, in a few words"), max_length=500)
 
 
 class ArrivalForm(forms.Form):

@@ -55,6 +55,7 @@ from epigrid.core.errors import FieldError, PermissionDenied, ServiceError
 from epigrid.core.exports import safe_cell
 from epigrid.core.geo import CRS_CHOICES, to_wgs84
 from epigrid.core.models import Job
+from epigrid.core.principals import Actor, is_user, service
 from epigrid.core.scoping import user_prefixes
 from epigrid.regions.locate import grid_index, locate_many
 
@@ -638,7 +639,7 @@ def _chunks(rows: Iterator, size: int) -> Iterator[tuple[int, list]]:
 
 def _job_node(actor) -> str:
     """The node a user's import is filed under: their first membership that may edit residents."""
-    if actor is None:
+    if not is_user(actor):
         return ""
     from epigrid.accounts.roles import ROLE_ACTIONS
 
@@ -646,12 +647,13 @@ def _job_node(actor) -> str:
     return nodes[0] if nodes else ""
 
 
-def residents_import(*, actor, path, file_name: str = "", skip_invalid: bool = False, crs: str = "wgs84",
+@service
+def residents_import(*, actor: Actor, path, file_name: str = "", skip_invalid: bool = False, crs: str = "wgs84",
                      report_path: Path | None = None, job_id: str = "",
                      progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> ImportOutcome:
     """Import residents from a CSV or XLSX file at `path` (see the module docstring for the rules).
 
-    `actor` None is the command line (the operator: every grid); a user needs residents.edit, and only
+    SYSTEM is the command line (the operator: every grid); a user needs residents.edit, and only
     grids in that jurisdiction are accepted. Returns the outcome; `written` says whether anything was
     stored. A file that cannot be read at all raises ImportFileError. Row problems go to the outcome's
     `errors` (the first 200) and, with `report_path`, to an XLSX of every one.
@@ -660,7 +662,7 @@ def residents_import(*, actor, path, file_name: str = "", skip_invalid: bool = F
     if crs not in CRS_CHOICES:
         raise ServiceError(_("Unknown coordinate system."),
                            [FieldError("crs", _("must be one of %(c)s") % {"c": ", ".join(CRS_CHOICES)})])
-    prefixes = ("",) if actor is None else user_prefixes(actor, RESIDENTS_EDIT)
+    prefixes = user_prefixes(actor, RESIDENTS_EDIT)
     if not prefixes:
         raise PermissionDenied(_("You may not import residents."))
     table = open_table(path)
@@ -786,9 +788,10 @@ def job_dir(job_id) -> Path:
     return Path(settings.MEDIA_ROOT) / "jobs" / str(job_id)
 
 
-def import_job_start(*, actor, upload, skip_invalid: bool = False, crs: str = "wgs84") -> Job:
+@service
+def import_job_start(*, actor: Actor, upload, skip_invalid: bool = False, crs: str = "wgs84") -> Job:
     """Store an uploaded file, file a job under the importer's node and queue the import."""
-    if actor is None or not user_prefixes(actor, RESIDENTS_EDIT):
+    if not is_user(actor) or not user_prefixes(actor, RESIDENTS_EDIT):
         raise PermissionDenied(_("You may not import residents."))
     if crs not in CRS_CHOICES:
         raise ServiceError(_("Unknown coordinate system."),

@@ -3,6 +3,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from epigrid.core import pii
 from epigrid.core.scoping import ScopedQuerySet
@@ -75,6 +76,11 @@ class Resident(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # Set when this record was registered where an older record of the same ID number was out of the
+    # registrant's reach (another jurisdiction, or the public): the two stay apart until the older
+    # record's jurisdiction decides (ResidentMatch). Never shown to the registrant.
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="duplicates")
 
     scope_field = "grid_code"
     objects = ScopedQuerySet.as_manager()
@@ -84,12 +90,22 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         constraints = [
+            # One record per person and city, but for newer records awaiting a match decision.
             models.UniqueConstraint(fields=["city_code", "id_number_index"], name="resident_unique_id_per_city",
-                                    condition=~models.Q(id_number_index="")),
+                                    condition=~models.Q(id_number_index="") & models.Q(duplicate_of__isnull=True)),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def age(self) -> int | None:
+        """Whole years today: what a role without the reveal right sees instead of the birth date."""
+        if self.birth_date is None:
+            return None
+        today = timezone.localdate()
+        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month,
+                                                                                   self.birth_date.day))
 
     @property
     def id_number_masked(self) -> str:
@@ -102,6 +118,42 @@ class Resident(models.Model):
     @property
     def tag_labels(self) -> list[str]:
         return [str(t.label) for t in Tag if self.tags & t.value]
+
+
+class ResidentMatch(models.Model):
+    """Two records of one person (the same ID number in one city) held apart: `record` was registered
+    (by the public, or by staff of another jurisdiction) while `existing` lay out of the registrant's
+    reach. Filed under the existing record's grid: its jurisdiction decides. Accepting merges the newer
+    record into the existing one (which moves to the newer record's place, or stays where it is);
+    declining keeps both. Nothing moves a record out of a jurisdiction without this decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        MOVED = "moved", pgettext_lazy("resident match", "Merged; moved here")
+        KEPT = "kept", pgettext_lazy("resident match", "Merged; place kept")
+        DECLINED = "declined", pgettext_lazy("resident match", "Declined")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    record = models.ForeignKey(Resident, null=True, on_delete=models.SET_NULL, related_name="match_requests")
+    existing = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="match_claims")
+    grid_code = models.CharField(_("grid"), max_length=15, db_index=True)  # the existing record's
+    to_grid_code = models.CharField(_("registered in grid"), max_length=15)  # the newer record's
+    source = models.CharField(_("registered by"), max_length=16, choices=Source.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    scope_field = "grid_code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("record match")
+
+    def __str__(self):
+        return f"{self.existing_id} <- {self.record_id} {self.status}"
 
 
 class Transport(models.TextChoices):

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epigrid.core.audit import audit_record
+from epigrid.core.principals import SYSTEM
 
-from .models import Arrival, Resident
+from .models import Arrival, Resident, ResidentMatch
 
 # Other apps add querysets-makers of resident ids that must be kept (e.g. epidemiology: cases and
 # their contacts under investigation). Each is called with no arguments and returns a values_list.
@@ -23,7 +24,13 @@ BATCH = 2000
 
 
 def anonymise(ids: list[int], now: datetime.datetime) -> None:
-    """Strip everything that identifies these residents; keep grid, gender and birth year for counts."""
+    """Strip everything that identifies these residents; keep grid, gender and birth year for counts.
+    A record that held an ID number hands it to its oldest duplicate; pending matches of its own go."""
+    from .services import release_duplicates
+
+    for holder in Resident.objects.filter(pk__in=ids, duplicates__isnull=False).distinct():
+        release_duplicates(holder)
+    ResidentMatch.objects.filter(record_id__in=ids, status=ResidentMatch.Status.PENDING).delete()
     Resident.objects.filter(pk__in=ids).update(
         name=_("(anonymised)"), name_pinyin="", name_initials="", id_number_enc=None, id_number_index="",
         phone_enc=None, phone_index="", address="", lon=None, lat=None, notes="", tags=0, household=None,
@@ -62,7 +69,7 @@ def residents_purge(*, after_days: int | None = None, now: datetime.datetime | N
         with transaction.atomic():
             anonymise(ids, now)
         total += len(ids)
-    audit_record(actor=None, action="residents.purge", object_type="resident", object_id="",
+    audit_record(actor=SYSTEM, action="residents.purge", object_type="resident", object_id="",
                  changes={"anonymised": total, "after_days": after_days})
     return total
 

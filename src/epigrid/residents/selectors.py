@@ -1,4 +1,4 @@
-"""Scoped reads of the registry: search by name, pinyin or initials, and exactly by ID number or phone."""
+"""Scoped reads of the registry: search by name, pinyin or initials; the matches waiting for a decision."""
 
 from __future__ import annotations
 
@@ -7,23 +7,34 @@ import re
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from epigrid.accounts.roles import RESIDENTS_VIEW
+from epigrid.accounts.roles import RESIDENTS_EDIT, RESIDENTS_VIEW
 from epigrid.core import pii
 from epigrid.core.errors import NotFound
 from epigrid.core.scoping import code_level, code_prefix, prefix_q
 from epigrid.core.validators import compact_id_number, normalise_phone
 
-from .models import Resident
+from .models import Resident, ResidentMatch
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9Xx]$")
 _PHONE_LIKE = re.compile(r"^\+?[0-9 -]{7,16}$")
 _LATIN = re.compile(r"^[A-Za-z]+$")
 
 
+def personal_value(q: str) -> tuple[str, str] | None:
+    """("id_number" | "phone", blind index) when `q` is an ID number or a phone, else None. Such values
+    are looked up exactly (services.residents_lookup: audited and rate-limited), never searched for."""
+    q = (q or "").strip()
+    if _ID_LIKE.match(q):
+        return "id_number", pii.blind_index(compact_id_number(q), "id_number")
+    if _PHONE_LIKE.match(q):
+        phone, problem = normalise_phone(q)
+        return "phone", pii.blind_index(phone, "phone") if not problem else "-"
+    return None
+
+
 def residents_search(*, user, q: str = "", within: str = "", tag: int = 0):
-    """Residents in the user's scope. `q`: an ID number or phone (exact, through the blind index), a
-    name (contains), its pinyin or initials (starts with). Personal values are never compared in
-    plaintext: the database holds none."""
+    """Residents in the user's scope. `q`: a name (contains), its pinyin or initials (starts with). An
+    ID number or phone in `q` finds nothing here: those go through the look-up."""
     qs = Resident.objects.restrict(user, RESIDENTS_VIEW).filter(anonymised_at__isnull=True)
     if within:
         if code_level(within) is None:
@@ -34,15 +45,19 @@ def residents_search(*, user, q: str = "", within: str = "", tag: int = 0):
     q = (q or "").strip()
     if not q:
         return qs
-    if _ID_LIKE.match(q):
-        return qs.filter(id_number_index=pii.blind_index(compact_id_number(q), "id_number"))
-    if _PHONE_LIKE.match(q):
-        phone, problem = normalise_phone(q)
-        return qs.filter(phone_index=pii.blind_index(phone, "phone")) if not problem else qs.none()
+    if personal_value(q) is not None:
+        return qs.none()
     if _LATIN.match(q):
         q = q.lower()
         return qs.filter(Q(name_pinyin__startswith=q) | Q(name_initials__startswith=q))
     return qs.filter(name__contains=q)
+
+
+def matches_pending(*, user):
+    """Records registered elsewhere with the same ID number as a record the user may edit, waiting for
+    their decision (see services.resident_match_accept)."""
+    return (ResidentMatch.objects.restrict(user, RESIDENTS_EDIT).filter(status=ResidentMatch.Status.PENDING)
+            .select_related("record", "existing").order_by("created_at"))
 
 
 def resident_get(*, user, uid) -> Resident:
@@ -52,10 +67,3 @@ def resident_get(*, user, uid) -> Resident:
     return resident
 
 
-def resident_by_id_number(*, user, id_number: str) -> Resident:
-    """Exact lookup by ID number (any type), within the user's scope."""
-    index = pii.blind_index(compact_id_number(id_number), "id_number")
-    resident = residents_search(user=user).filter(id_number_index=index).first()
-    if resident is None:
-        raise NotFound(_("No such resident."))
-    return resident

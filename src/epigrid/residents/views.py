@@ -1,7 +1,13 @@
+import secrets
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import PII_REVEAL, RESIDENTS_EDIT, RESIDENTS_VIEW
@@ -11,6 +17,11 @@ from epigrid.core.scoping import can, in_scope
 from . import selectors, services
 from .forms import ResidentForm, RevealForm
 from .models import Tag
+
+# Exact searches by ID number or phone are posted, kept in the session under a random id, and the page's
+# address carries only that id: the number never reaches a URL, a browser history or an access log.
+SEARCHES = "resident-searches"
+KEEP_SEARCHES = 20
 
 
 def _show_errors(form, exc: ServiceError) -> None:
@@ -22,17 +33,65 @@ def _show_errors(form, exc: ServiceError) -> None:
             form.add_error(e.field if e.field in form.fields else None, e.message)
 
 
+def _remember(request, value: str) -> str:
+    searches = request.session.get(SEARCHES, {})
+    sid = secrets.token_urlsafe(9)
+    searches[sid] = value
+    request.session[SEARCHES] = dict(list(searches.items())[-KEEP_SEARCHES:])
+    return sid
+
+
+def _list_params(request) -> dict:
+    """The list's address parameters: from a posted search form (an ID number or phone becomes a search
+    id), or as they came."""
+    if request.method != "POST":
+        return {k: v for k, v in request.GET.items() if k in ("q", "s", "tag", "within", "page") and v}
+    data = request.POST
+    q = data.get("q", "").strip()[:50]
+    params = {k: data[k] for k in ("tag", "within") if data.get(k)}
+    if q and selectors.personal_value(q) is not None:
+        params["s"] = _remember(request, q)
+    elif q:
+        params["q"] = q
+    return params
+
+
 @login_required
 def resident_list(request):
     if not can(request.user, RESIDENTS_VIEW):
         raise Http404
-    tag = request.GET.get("tag", "")
+    params = _list_params(request)
+    url = f"{reverse('residents')}?{urlencode(params)}" if params else reverse("residents")
+    htmx = bool(request.headers.get("HX-Request"))
+    if request.method == "POST" and not htmx:
+        return redirect(url, permanent=False)
+    tag = params.get("tag", "")
     tag_value = Tag[tag.upper()].value if tag.upper() in Tag.__members__ else 0
-    residents = selectors.residents_search(user=request.user, q=request.GET.get("q", "")[:50],
-                                           within=request.GET.get("within", ""), tag=tag_value)
-    page = Paginator(residents.order_by("grid_code", "name", "id"), 50).get_page(request.GET.get("page"))
-    template = "residents/_rows.html" if request.headers.get("HX-Request") else "residents/list.html"
-    return render(request, template, {"page": page, "tags": Tag, "can_edit": can(request.user, RESIDENTS_EDIT)})
+    residents, shown_q = selectors.residents_search(user=request.user, within=params.get("within", ""),
+                                                    tag=tag_value), params.get("q", "")
+    if "s" in params:
+        shown_q = request.session.get(SEARCHES, {}).get(params["s"], "")
+        try:
+            residents = services.residents_lookup(actor=request.user, value=shown_q).filter(
+                pk__in=residents.values("pk"))
+        except ServiceError as exc:
+            messages.error(request, exc.detail)
+            residents = residents.none()
+    elif shown_q and selectors.personal_value(shown_q) is not None:
+        messages.error(request, _("Type ID numbers and phone numbers into the search box: they are never put "
+                                  "in the page's address."))
+        residents, shown_q = residents.none(), ""
+    elif shown_q:
+        residents = selectors.residents_search(user=request.user, q=shown_q, within=params.get("within", ""),
+                                               tag=tag_value)
+    page = Paginator(residents.order_by("grid_code", "name", "id"), 50).get_page(params.get("page"))
+    template = "residents/_rows.html" if htmx else "residents/list.html"
+    response = render(request, template, {"page": page, "tags": Tag, "can_edit": can(request.user, RESIDENTS_EDIT),
+                                          "q": shown_q, "tag": tag,
+                                          "matches": selectors.matches_pending(user=request.user).count()})
+    if htmx:
+        response["HX-Push-Url"] = url
+    return response
 
 
 @login_required
@@ -56,8 +115,9 @@ def resident_detail(request, uid):
         resident = selectors.resident_get(user=request.user, uid=uid)
     except NotFound:
         raise Http404 from None
+    matches = selectors.matches_pending(user=request.user).filter(existing=resident)
     return render(request, "residents/detail.html", {
-        "resident": resident, "reveal_form": RevealForm(),
+        "resident": resident, "reveal_form": RevealForm(), "matches": matches,
         "can_reveal": in_scope(request.user, PII_REVEAL, resident.grid_code)})
 
 
@@ -69,10 +129,38 @@ def resident_reveal(request, uid):
     if form.is_valid():
         try:
             value = services.resident_reveal(actor=request.user, uid=uid, field=form.cleaned_data["field"],
-                                             reason=form.cleaned_data["reason"])
+                                             purpose=form.cleaned_data["purpose"], reason=form.cleaned_data["reason"])
         except NotFound:
             raise Http404 from None
         except ServiceError as exc:
             _show_errors(form, exc)
     return render(request, "residents/_revealed.html", {"form": form, "value": value},
                   status=200 if value is not None else 400)
+
+
+@login_required
+def match_list(request):
+    if not can(request.user, RESIDENTS_EDIT):
+        raise Http404
+    page = Paginator(selectors.matches_pending(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "residents/matches.html", {"page": page})
+
+
+@login_required
+@require_POST
+def match_decide(request, uid):
+    decision = request.POST.get("decision")
+    try:
+        if decision == "decline":
+            services.resident_match_decline(actor=request.user, uid=uid)
+            messages.success(request, _("Declined: the two records stay apart."))
+        elif decision in ("move", "keep"):
+            services.resident_match_accept(actor=request.user, uid=uid, move=decision == "move")
+            messages.success(request, _("Merged into one record."))
+        else:
+            raise Http404
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.detail)
+    return redirect("resident-matches")

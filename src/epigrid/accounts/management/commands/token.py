@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from epigrid.accounts.models import ApiToken
 from epigrid.accounts.services import token_create, token_revoke
 from epigrid.core.errors import ServiceError
+from epigrid.core.principals import SYSTEM
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         try:
             if opts["action"] == "create":
-                _, raw = token_create(actor=None, username=opts["username"], name=opts["label"],
+                _, raw = token_create(actor=SYSTEM, username=opts["username"], name=opts["label"],
                                       days=opts["days"] or None)
                 self.stdout.write(raw)
             elif opts["action"] == "list":
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                     state = "revoked" if t.revoked_at else ("valid" if t.is_valid else "expired")
                     self.stdout.write(f"{t.pk}\t{t.prefix}…\t{t.name}\t{state}\texpires {t.expires_at or 'never'}")
             else:
-                token_revoke(actor=None, token_id=opts["token_id"])
+                token_revoke(actor=SYSTEM, token_id=opts["token_id"])
                 self.stdout.write(f"revoked {opts['token_id']}")
         except ServiceError as exc:
             raise CommandError(exc.detail) from None

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from epigrid.accounts.roles import Role
 from epigrid.accounts.services import user_add
 from epigrid.core.errors import ServiceError
+from epigrid.core.principals import SYSTEM
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         try:
-            user, generated = user_add(actor=None, username=opts["username"], role=opts["role"],
+            user, generated = user_add(actor=SYSTEM, username=opts["username"], role=opts["role"],
                                        node_code=opts["node_code"], password=opts["password"],
                                        display_name=opts["display_name"])
         except ServiceError as exc:

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from epigrid.core.errors import ServiceError
 from epigrid.core.geo import CRS_CHOICES
+from epigrid.core.principals import SYSTEM
 from epigrid.regions.services import regions_import
 
 SHOWN_ERRORS = 200
@@ -66,7 +67,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
         try:
-            result = regions_import(actor=None, data=data, crs=opts["crs"])
+            result = regions_import(actor=SYSTEM, data=data, crs=opts["crs"])
         except ServiceError as exc:
             for e in exc.errors[:200]:
                 self.stderr.write(f"{e.field}: {e.message}")
@@ -91,7 +92,7 @@ class Command(BaseCommand):
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"cannot read {path}: no such file")
-        actor = None
+        actor = SYSTEM
         if opts["user"]:
             actor = User.objects.filter(username=opts["user"], is_active=True).first()
             if actor is None:

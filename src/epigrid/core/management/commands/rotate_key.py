@@ -6,6 +6,7 @@ from django.db import connection, transaction
 
 from epigrid.core import pii
 from epigrid.core.audit import audit_record
+from epigrid.core.principals import SYSTEM
 
 BATCH = 5000
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         if not opts["keep_old"]:
             dropped = pii.key_retire(keep=new)
             self.stdout.write(f"retired keys {dropped}")
-        audit_record(actor=None, action="pii.rotate_key", object_type="key", object_id=str(new),
+        audit_record(actor=SYSTEM, action="pii.rotate_key", object_type="key", object_id=str(new),
                      changes={"re_encrypted": total})
         self.stdout.write(f"re-encrypted {total} records")
 
