@@ -172,6 +172,7 @@ def test_a_local_resident_returning_home_is_merged_in_place(victim, alice, first
     match = ResidentMatch.objects.get()
     owner = Client()
     owner.force_login(alice)
+    assert 'data-testid="arrival-match"' in owner.get("/arrivals/").content.decode()
     owner.post(f"/residents/matches/{match.uid}/", {"decision": "keep"})
     victim.refresh_from_db()
     assert Resident.objects.count() == 1 and victim.grid_code == first_grid.code

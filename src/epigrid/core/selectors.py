@@ -9,17 +9,14 @@ from epigrid.accounts.roles import AUDIT_VIEW
 
 from .errors import FieldError, ServiceError
 from .models import AuditEvent
-
-# The log starts with the install; these bounds keep date arithmetic (and time zones) in range.
-EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+from .validators import date_problem
 
 
 def audit_events(*, viewer, actor_name: str | None = None, object_id: str | None = None,
                  action: str | None = None, date_from: date | None = None, date_to: date | None = None):
     """The audit rows an auditor may browse: those about objects in their jurisdiction, filtered."""
-    errors = [FieldError(name, _("must be between %(a)s and %(b)s") % {"a": EARLIEST, "b": LATEST})
-              for name, value in (("date_from", date_from), ("date_to", date_to))
-              if value and not EARLIEST <= value <= LATEST]
+    errors = [FieldError(name, problem) for name, value in (("date_from", date_from), ("date_to", date_to))
+              if (problem := date_problem(value))]
     if not errors and date_from and date_to and date_from > date_to:
         errors.append(FieldError("date_to", _("must not be before the start date")))
     if errors:

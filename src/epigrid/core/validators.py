@@ -35,6 +35,18 @@ def text_problem(value, *, max_length: int, required: bool = True) -> str | None
     return None
 
 
+# Dates users may ask about: the platform's data starts in this century, and keeping dates well inside
+# Python's range keeps date arithmetic (a 30-day default window, time zones) from overflowing.
+DATE_MIN, DATE_MAX = datetime.date(2000, 1, 1), datetime.date(2999, 12, 31)
+
+
+def date_problem(value: datetime.date | None) -> str | None:
+    """Why a date filter is out of range, or None."""
+    if value is not None and not DATE_MIN <= value <= DATE_MAX:
+        return _("must be between %(a)s and %(b)s") % {"a": DATE_MIN, "b": DATE_MAX}
+    return None
+
+
 def is_ascii_digits(value: str, length: int | None = None) -> bool:
     """ASCII 0-9 only: str.isdigit() also accepts '²', full-width and Arabic-Indic digits."""
     return (isinstance(value, str) and value.isascii() and value.isdigit()

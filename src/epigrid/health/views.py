@@ -162,7 +162,7 @@ def resident_checkin(request, token):
         obs = services.checkin_link_resolve(token)
     except ServiceError as exc:
         return render(request, "health/resident_link_invalid.html", {"detail": exc.detail}, status=exc.status)
-    values, errors, saved = {}, [], None
+    values, errors, saved, status = {}, [], None, 200
     if request.method == "POST":
         values = {"temperature": request.POST.get("temperature", ""), "slot": request.POST.get("slot", ""),
                   "symptoms": request.POST.getlist("symptoms")}
@@ -172,9 +172,10 @@ def resident_checkin(request, token):
                 symptoms=values["symptoms"] or ["none"], client_id=request.POST.get("client_id", ""))
         except ServiceError as exc:
             errors = exc.errors or [services.FieldError("temperature", exc.detail)]
+            status = exc.status
     today_ = services.local_now().date()
     done = {c.slot for c in obs.checkins.filter(date=today_)}
     context = _form_context(errors, values if errors else None)
     context.update({"obs": obs, "saved": saved, "done": done, "today": today_,
                     "masked_name": pii.mask_name(obs.resident.name)})
-    return render(request, "health/resident_checkin.html", context, status=400 if errors else 200)
+    return render(request, "health/resident_checkin.html", context, status=status)

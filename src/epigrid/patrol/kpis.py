@@ -17,6 +17,7 @@ from epigrid.accounts.roles import VIEW
 from epigrid.core.errors import FieldError, NotFound, ServiceError
 from epigrid.core.exports import safe_cell
 from epigrid.core.scoping import LEVELS, PREFIX_DIGITS, code_level, code_prefix, in_scope, prefix_q
+from epigrid.core.validators import DATE_MIN, date_problem
 from epigrid.regions.models import Division, Grid
 
 from .models import CLOSE_COLUMNS, KpiDaily, PatrolPlan
@@ -66,10 +67,12 @@ def _figures(sums: dict, planned: int | None) -> dict:
 
 
 def kpi_period(date_from: date | None, date_to: date | None) -> tuple[date, date]:
-    today = timezone.localdate()
-    date_to = date_to or today
-    date_from = date_from or date_to - timedelta(days=29)
-    errors = []
+    errors = [FieldError(name, problem) for name, value in (("date_from", date_from), ("date_to", date_to))
+              if (problem := date_problem(value))]
+    if errors:
+        raise ServiceError(_("Invalid period."), errors)
+    date_to = date_to or timezone.localdate()
+    date_from = date_from or max(date_to - timedelta(days=29), DATE_MIN)
     if date_from > date_to:
         errors.append(FieldError("date_to", _("must not be before the start date")))
     elif (date_to - date_from).days >= MAX_DAYS:

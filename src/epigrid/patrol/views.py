@@ -273,4 +273,4 @@ def kpi_page(request):
         "table": table, "error": error, "within": within, "columns": kpis.COLUMNS, "rates": kpis.RATES,
         "by_levels": kpis.BY_LEVELS, "chain": ancestors(within, request.user),
         "query": request.GET.urlencode(),
-    })
+    }, status=400 if error else 200)

@@ -14,7 +14,7 @@ from epigrid.core.principals import PUBLIC
 from epigrid.core.scoping import can, in_scope
 from epigrid.regions.links import community_from_token, community_token, qr_response
 
-from . import arrivals
+from . import arrivals, selectors
 from .forms import ArrivalForm
 from .models import Arrival
 from .views import _show_errors
@@ -62,6 +62,11 @@ def arrival_list(request):
     if request.GET.get("pending"):
         qs = qs.filter(reviewed_at__isnull=True)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # Arrivals of people already registered in the user's own jurisdiction: one click to decide.
+    to_decide = set(selectors.matches_pending(user=request.user).filter(
+        record_id__in=[a.resident_id for a in page]).values_list("record_id", flat=True))
+    for a in page:
+        a.to_decide = a.resident_id in to_decide
     return render(request, "residents/arrivals.html", {"page": page})
 
 

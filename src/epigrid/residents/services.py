@@ -90,6 +90,7 @@ def _claim(actor: Actor, resident: Resident, existing: Resident, source: str) ->
     return match
 
 
+@service
 def resident_register(*, actor: Actor, stored: dict, grid_code: str, source: str,
                       household: str = "", fields=()) -> Resident:
     """Insert a record (values already cleaned and protected) in `grid_code`, which the caller has

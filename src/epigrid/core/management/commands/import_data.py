@@ -94,9 +94,10 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: no such file")
         actor = SYSTEM
         if opts["user"]:
-            actor = User.objects.filter(username=opts["user"], is_active=True).first()
-            if actor is None:
+            user = User.objects.filter(username=opts["user"], is_active=True).first()
+            if user is None:
                 raise CommandError(f"no active user {opts['user']!r}")
+            actor = user
         progress = Progress(self.stderr._out, enabled=not opts["no_progress"] and opts.get("verbosity", 1) > 0)
         report = Path(opts["report"]) if opts["report"] else None
         try:

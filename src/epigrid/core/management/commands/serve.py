@@ -7,6 +7,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+# gunicorn's default format with the path alone (%(U)s) instead of the request line (%(r)s): a query
+# string can carry what a client should not have put there (an ID number, a phone), and the access log
+# is read by more people, and kept longer, than the data. Pages never put such values in a URL either.
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s" %(L)s'
+
+
 class Command(BaseCommand):
     help = "Serve EpiGrid with gunicorn (sync workers), after collecting static files."
 
@@ -27,7 +33,8 @@ class Command(BaseCommand):
         workers = opts["workers"] or (2 * (os.cpu_count() or 1) + 1)
         argv = [sys.executable, "-m", "gunicorn", "epigrid.wsgi:application",
                 "--bind", opts["bind"], "--workers", str(workers), "--worker-class", "sync",
-                "--access-logfile", opts["access_log"], "--timeout", "120", "--graceful-timeout", "30",
+                "--access-logfile", opts["access_log"], "--access-logformat", ACCESS_LOG_FORMAT,
+                "--timeout", "120", "--graceful-timeout", "30",
                 # The control socket sits at one fixed path per user, so two instances on a machine
                 # (a demo beside a benchmark) would fight over it; nothing here uses it.
                 "--no-control-socket"]
