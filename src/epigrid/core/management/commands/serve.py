@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-
 # gunicorn's default format with the path alone (%(U)s) instead of the request line (%(r)s): a query
 # string can carry what a client should not have put there (an ID number, a phone), and the access log
 # is read by more people, and kept longer, than the data. Pages never put such values in a URL either.
