@@ -17,10 +17,16 @@ def env_str(name: str, default: str = "") -> str:
 
 
 def env_bool(name: str, default: bool = False) -> bool:
+    """true/false, 1/0, yes/no, on/off; anything else stops the start-up (a typo must not read as False)."""
     value = os.environ.get(f"EPIGRID_{name}")
     if value is None or value == "":
         return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
+    word = value.strip().lower()
+    if word not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"EPIGRID_{name}={value!r}: use true or false")
+    return word in ("1", "true", "yes", "on")
 
 
 def env_int(name: str, default: int) -> int:
@@ -231,12 +237,17 @@ MAP_MAX_GRIDS = env_int("MAP_MAX_GRIDS", 5000)
 
 # Largest GeoJSON body the import endpoint reads (a 20,000-grid city is about 10 MB).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 64) * 1024 * 1024
+# Largest resident roster (CSV or XLSX) the upload accepts; about 1 GiB is 10 million CSV rows.
+RESIDENTS_IMPORT_MAX_BYTES = env_int("RESIDENTS_IMPORT_MAX_MB", 1024) * 1024 * 1024
 
 # Data tracking. Defaults for jurisdictions without an arrival policy of their own.
 OBSERVATION_DAYS = env_int("OBSERVATION_DAYS", 14)
 ARRIVAL_RISK_ORIGINS = env_list("ARRIVAL_RISK_ORIGINS")
 ARRIVAL_RATE_PER_HOUR = env_int("ARRIVAL_RATE_PER_HOUR", 10)
 PUBLIC_REPORT_RATE_PER_HOUR = env_int("PUBLIC_REPORT_RATE_PER_HOUR", 20)
+# Separation of duties in the incident loop: whoever handled an incident never verifies it; whether they
+# may close it (after someone else verified it) is the city's choice.
+INCIDENT_HANDLER_MAY_CLOSE = env_bool("INCIDENT_HANDLER_MAY_CLOSE", False)
 # Exact look-ups of a resident by ID number or phone, per user: at most so many a minute, and above so
 # many in an hour the auditors get a security alert (guessing the hidden digits of a masked number takes
 # dozens to thousands of tries; see docs/data-protection.md).
@@ -248,6 +259,10 @@ RETENTION_DAYS = env_int("RETENTION_DAYS", 30)
 # morning/afternoon check-in is overdue.
 FEVER_THRESHOLD = float(env_str("FEVER_THRESHOLD", "37.3"))
 HEALTH_SLOT_DEADLINES = {"am": env_str("CHECKIN_AM_DEADLINE", "12:00"), "pm": env_str("CHECKIN_PM_DEADLINE", "20:00")}
+# Health status colours (health/rules.py): the first (colour, condition) that holds wins; green if none.
+HEALTH_STATUS_RULES = (("red", "hospital"), ("red", "fever_alert"), ("yellow", "under_observation"),
+                       ("yellow", "missed_checkin"), ("yellow", "symptom_alert"))
+HEALTH_STATUS_DAYS = env_int("HEALTH_STATUS_DAYS", 14)
 # Submissions a personal check-in link may make in an hour (two slots a day; corrections allowed).
 CHECKIN_LINK_RATE_PER_HOUR = env_int("CHECKIN_LINK_RATE_PER_HOUR", 12)
 

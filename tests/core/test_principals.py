@@ -13,8 +13,10 @@ import epigrid
 from epigrid.core.audit import audit_event
 from epigrid.core.principals import PUBLIC, SYSTEM, LinkPrincipal, check_actor
 
-# The audit writes rows for every kind of principal and checks the actor itself.
-CHECKS_ITSELF = {"epigrid.core.audit.audit_event", "epigrid.core.audit.audit_record"}
+# The audit writes rows for every kind of principal and checks the actor itself; so does the workflow's
+# rule, which callers pass the actor positionally.
+CHECKS_ITSELF = {"epigrid.core.audit.audit_event", "epigrid.core.audit.audit_record",
+                 "epigrid.patrol.workflow.refusal"}
 
 
 def _functions_with_an_actor():
@@ -46,6 +48,14 @@ def test_no_service_accepts_none_or_an_anonymous_user(name, fn):
     for wrong in (None, AnonymousUser(), "system", 1):
         with pytest.raises(TypeError, match="principal"):
             fn(actor=wrong)
+
+
+def test_the_workflow_rule_refuses_none():
+    from epigrid.patrol.workflow import refusal
+
+    for wrong in (None, AnonymousUser(), "system"):
+        with pytest.raises(TypeError, match="principal"):
+            refusal(wrong, None, "verify")
 
 
 def test_the_audit_refuses_none_and_names_each_kind():

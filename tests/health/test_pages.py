@@ -1,5 +1,6 @@
 """Pages: "my grid today", the staff list and detail, release with confirmation; scoped for every user."""
 
+import pytest
 import time_machine
 from django.test import Client
 
@@ -159,3 +160,20 @@ def test_today_for_a_grid_worker_shows_only_their_grids(observation, gridworker,
     observation_start(actor=SYSTEM, resident=make_resident(other_grid.code, "李四"), kind="home", reason="other")
     page = client_for(gridworker).get("/health/today/").content.decode()
     assert "张三" in page and "李四" not in page and 'data-testid="whole-jurisdiction"' not in page
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_observation_page_with_check_ins_and_symptoms_opens_in_both_languages(observation, alice, language):
+    """Regression: the page answered 500 as soon as the person had one check-in (Symptom.labels was
+    shadowed by Django's own `labels`)."""
+    from epigrid.health.services import checkin_record
+
+    day = observation.start
+    with time_machine.travel(local(day.year, day.month, day.day, 9), tick=False):
+        checkin_record(actor=alice, observation=observation, slot="am", temperature="38.1",
+                       symptoms=["cough", "fatigue"], client_id="page-both-languages-1")
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(alice)
+    page = client.get(f"/health/observations/{observation.uid}/")
+    assert page.status_code == 200
+    assert ("咳嗽" if language == "zh-hans" else "Cough") in page.content.decode()

@@ -44,7 +44,9 @@ def test_report_and_walk_the_whole_loop_over_http(api, gridworker, community_wor
     steps = [("register", {}), ("dispatch", {"assignee": "gridworker"}), ("handle", {"result": "已劝离"}),
              ("verify", {"passed": True}), ("close", {}), ("evaluate", {"rating": 5})]
     for action, extra in steps:
-        r = manager.post(f"/incidents/{iid}/{action}", body(**extra))
+        # The assignee handles; a manager, not the handler, verifies (separation of duties).
+        client = api.as_user(gridworker) if action == "handle" else api.as_user(community_worker)
+        r = client.post(f"/incidents/{iid}/{action}", body(**extra))
         assert r.status_code == 200, (action, r.content)
     detail = manager.get(f"/incidents/{iid}").json()
     assert detail["state"] == "evaluated" and detail["closed_on_time"] is True

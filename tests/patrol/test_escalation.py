@@ -72,7 +72,7 @@ def test_overdue_escalates_one_level_each_period(dispatched, street_admin, alice
 
     # Closed late: counted as closed, not on time.
     with time_machine.travel(T0 + timedelta(days=3, hours=1), tick=False):
-        services.incident_handle(actor=community_worker, incident_id=dispatched.pk, result="done")
+        services.incident_handle(actor=dispatched.assignee, incident_id=dispatched.pk, result="done")
         services.incident_verify(actor=community_worker, incident_id=dispatched.pk, passed=True)
         closed = services.incident_close(actor=community_worker, incident_id=dispatched.pk)
     assert closed.closed_on_time is False
@@ -82,7 +82,7 @@ def test_overdue_escalates_one_level_each_period(dispatched, street_admin, alice
 
 def test_closed_in_time_is_never_escalated(dispatched, community_worker):
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
-        services.incident_handle(actor=community_worker, incident_id=dispatched.pk, result="done")
+        services.incident_handle(actor=dispatched.assignee, incident_id=dispatched.pk, result="done")
         services.incident_verify(actor=community_worker, incident_id=dispatched.pk, passed=True)
         assert services.incident_close(actor=community_worker, incident_id=dispatched.pk).closed_on_time
     with time_machine.travel(T0 + timedelta(days=2), tick=False):

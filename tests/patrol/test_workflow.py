@@ -64,9 +64,11 @@ def test_failed_verification_sends_it_back_to_handling(gridworker, community_wor
     assert gridworker.notifications.filter(kind="verify_failed").exists()
 
 
-def test_the_reporter_may_verify_and_evaluate(gridworker, community_worker, inside):
-    incident = incident_in(S.HANDLED, reporter=gridworker, manager=community_worker, handler=gridworker,
+def test_the_reporter_may_verify_and_evaluate(gridworker, other_gridworker, community_worker, inside):
+    incident = incident_in(S.HANDLED, reporter=gridworker, manager=community_worker, handler=community_worker,
                            lon=inside[0], lat=inside[1])
+    incident.handled_by = other_gridworker  # someone else handled it: the reporter may verify
+    incident.save(update_fields=["handled_by"])
     assert services.incident_verify(actor=gridworker, incident_id=incident.pk, passed=True).state == S.VERIFIED
     with pytest.raises(PermissionDenied):
         services.incident_close(actor=gridworker, incident_id=incident.pk)
@@ -173,3 +175,33 @@ def test_two_people_dispatch_at_once_and_one_wins(gridworker, community_worker, 
         t.join()
     assert sorted(outcomes) == ["409", "won"]
     assert IncidentEvent.objects.filter(incident=incident, action="dispatch").count() == 1
+
+
+def test_whoever_handled_an_incident_may_not_verify_it(gridworker, community_worker, inside, settings):
+    """Separation of duties: the grid worker reported and handled it; they may not verify it (nor close
+    it, by default), and the page and the API offer them neither button."""
+    from epigrid.patrol.selectors import incident_actions_for
+
+    incident = incident_in(S.HANDLED, reporter=gridworker, manager=community_worker, handler=gridworker,
+                           lon=inside[0], lat=inside[1])
+    assert incident.handled_by == gridworker
+    assert "verify" not in incident_actions_for(user=gridworker, incident=incident)
+    with pytest.raises(PermissionDenied):
+        services.incident_verify(actor=gridworker, incident_id=incident.pk, passed=True)
+    assert "verify" in incident_actions_for(user=community_worker, incident=incident)
+    services.incident_verify(actor=community_worker, incident_id=incident.pk, passed=True)
+    incident.refresh_from_db()
+    # A handler who is also a manager does not verify their own work either.
+    settings.INCIDENT_HANDLER_MAY_CLOSE = False
+    other = incident_in(S.DISPATCHED, reporter=gridworker, manager=community_worker, handler=gridworker,
+                        lon=inside[0], lat=inside[1])
+    services.incident_handle(actor=community_worker, incident_id=other.pk, result="自己处置")
+    with pytest.raises(PermissionDenied):
+        services.incident_verify(actor=community_worker, incident_id=other.pk, passed=True)
+    services.incident_verify(actor=gridworker, incident_id=other.pk, passed=True)  # the reporter verifies
+    other.refresh_from_db()
+    assert "close" not in incident_actions_for(user=community_worker, incident=other)
+    with pytest.raises(PermissionDenied):
+        services.incident_close(actor=community_worker, incident_id=other.pk)
+    settings.INCIDENT_HANDLER_MAY_CLOSE = True
+    assert services.incident_close(actor=community_worker, incident_id=other.pk).state == S.CLOSED

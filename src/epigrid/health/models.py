@@ -57,7 +57,9 @@ class Symptom(models.IntegerChoices):
         return [cls.code(s) for s in cls if bits & s.value]
 
     @classmethod
-    def labels(cls, bits: int) -> list[str]:
+    def labels_of(cls, bits: int) -> list[str]:
+        # Not `labels`: Django's choices classes already have a `labels` property, which shadowed this
+        # method and made every page showing a check-in's symptoms answer 500.
         return [str(s.label) for s in cls if bits & s.value]
 
 
@@ -142,7 +144,7 @@ class CheckIn(models.Model):
 
     @property
     def symptom_labels(self) -> list[str]:
-        return Symptom.labels(self.symptoms)
+        return Symptom.labels_of(self.symptoms)
 
 
 class AlertKind(models.TextChoices):

@@ -1,8 +1,8 @@
 """Health status colours, decided in this one place.
 
-A resident's colour is the colour of the first rule in `RULES` whose condition holds for them; green when
-none does. The table can be replaced in settings (`HEALTH_STATUS_RULES`, same shape) and the look-back
-window set with `HEALTH_STATUS_DAYS` (default 14). Conditions:
+A resident's colour is the colour of the first rule in `HEALTH_STATUS_RULES` whose condition holds for them; green when
+none does. The table is the setting `HEALTH_STATUS_RULES` ((colour, condition) pairs, first match wins)
+and the look-back window `HEALTH_STATUS_DAYS` (default 14), both in settings.py. Conditions:
 
   hospital            sent to hospital within the window
   fever_alert         a fever alert (>= FEVER_THRESHOLD) within the window
@@ -23,21 +23,13 @@ from django.utils import timezone
 
 from .models import Alert, AlertKind, AlertStatus, Colour, Observation, Status
 
-RULES: tuple[tuple[str, str], ...] = (
-    (Colour.RED, "hospital"),
-    (Colour.RED, "fever_alert"),
-    (Colour.YELLOW, "under_observation"),
-    (Colour.YELLOW, "missed_checkin"),
-    (Colour.YELLOW, "symptom_alert"),
-)
-
 
 def rules() -> tuple[tuple[str, str], ...]:
-    return tuple(getattr(settings, "HEALTH_STATUS_RULES", RULES))
+    return tuple(tuple(rule) for rule in settings.HEALTH_STATUS_RULES)
 
 
 def window_days() -> int:
-    return int(getattr(settings, "HEALTH_STATUS_DAYS", 14))
+    return settings.HEALTH_STATUS_DAYS
 
 
 def _hospital(ids, since):

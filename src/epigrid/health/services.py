@@ -50,21 +50,21 @@ LINK_SALT = "epigrid.health.checkin-link"
 # -- settings (read on each call, so tests and deployments can change them) ----------------------------
 
 def observation_days() -> int:
-    return int(getattr(settings, "OBSERVATION_DAYS", 14))
+    return settings.OBSERVATION_DAYS
 
 
 def fever_threshold() -> Decimal:
-    return Decimal(str(getattr(settings, "FEVER_THRESHOLD", 37.3)))
+    return Decimal(str(settings.FEVER_THRESHOLD))
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(getattr(settings, "HEALTH_TIME_ZONE", "Asia/Shanghai"))
+    """Check-in days and slots run on the city's clock (TIME_ZONE)."""
+    return ZoneInfo(settings.TIME_ZONE)
 
 
 def slot_deadlines() -> dict[str, time]:
     """When each slot's check-in becomes overdue, local time (HEALTH_SLOT_DEADLINES, "HH:MM")."""
-    raw = getattr(settings, "HEALTH_SLOT_DEADLINES", {"am": "12:00", "pm": "20:00"})
-    return {slot: time.fromisoformat(raw[slot]) for slot in Slot.values}
+    return {slot: time.fromisoformat(settings.HEALTH_SLOT_DEADLINES[slot]) for slot in Slot.values}
 
 
 def local_now(when: datetime | None = None) -> datetime:

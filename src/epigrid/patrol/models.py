@@ -190,6 +190,9 @@ class Incident(models.Model):
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="assigned_incidents", verbose_name=_("assignee"))
     assignee_unit = models.CharField(_("handling unit"), max_length=100, blank=True)
+    # Who handled it last: they do not verify it (workflow.refusal, separation of duties).
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("handled by"))
     reported_at = models.DateTimeField(_("reported"), default=timezone.now)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     escalate_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -46,7 +46,7 @@ def incident_timeline(incident: Incident):
     """The events, each with translated labels for its action and states (for the page)."""
     from django.utils.translation import gettext_lazy
 
-    from .services import ACTION_NAMES
+    from .workflow import ACTION_NAMES
 
     extra = {"report": gettext_lazy("report"), "escalate": gettext_lazy("escalate")}
     states = dict(Incident.State.choices)
@@ -58,23 +58,10 @@ def incident_timeline(incident: Incident):
 
 
 def incident_actions_for(*, user, incident: Incident) -> list[str]:
-    """The workflow actions this user could take now (for buttons); the services check again."""
-    from epigrid.core.scoping import in_scope
+    """The workflow actions this user could take now (for buttons): the services' own rule."""
+    from .workflow import refusal
 
-    from .workflow import TRANSITIONS
-
-    out = []
-    for action in allowed_actions(incident.state):
-        step = TRANSITIONS[action]
-        if step.reporter_may and incident.reporter_id == user.pk:
-            out.append(action)
-        elif step.assignee_only:
-            if in_scope(user, INCIDENT_MANAGE, incident.grid_code) or (
-                    incident.assignee_id == user.pk and in_scope(user, step.permission, incident.grid_code)):
-                out.append(action)
-        elif in_scope(user, step.permission, incident.grid_code):
-            out.append(action)
-    return out
+    return [action for action in allowed_actions(incident.state) if refusal(user, incident, action) is None]
 
 
 def incidents_list(*, user, state: str | None = None, within: str | None = None, mine: bool = False):

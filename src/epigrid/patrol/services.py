@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from epigrid.accounts.models import Membership, User
 from epigrid.accounts.roles import (
@@ -36,7 +35,7 @@ from .categories import categories_ensure
 from .checks import check_position, check_time, clean_text, raise_if
 from .models import Incident, IncidentCategory, IncidentEvent, IncidentPhoto, Notification, Patrol
 from .photos import MAX_PHOTOS, photo_discard, photo_prepare, photo_store
-from .workflow import RUNNING, TRANSITIONS
+from .workflow import ACTION_NAMES, RUNNING, TRANSITIONS, refusal
 
 S = Incident.State
 MAX_BACKDATE = timedelta(days=7)  # reports queued offline: older ones are refused
@@ -176,26 +175,8 @@ def _load(actor, incident_id: int) -> Incident:
 
 
 def _check_actor(actor: Actor, incident: Incident, action: str) -> None:
-    step = TRANSITIONS[action]
-    code = incident.grid_code
-    pk = getattr(actor_user(actor), "pk", None)
-    if step.reporter_may and incident.reporter_id is not None and incident.reporter_id == pk:
-        return
-    if step.assignee_only:
-        if in_scope(actor, INCIDENT_MANAGE, code):
-            return
-        if in_scope(actor, step.permission, code) and pk is not None and incident.assignee_id == pk:
-            return
-        raise PermissionDenied(_("Only the person it was dispatched to, or a manager, may handle this incident."))
-    if not in_scope(actor, step.permission, code):
-        raise PermissionDenied(_("You may not %(action)s incidents here.") % {"action": ACTION_NAMES[action]})
-
-
-ACTION_NAMES = {
-    "register": gettext_lazy("register"), "reject": gettext_lazy("reject"), "dispatch": gettext_lazy("dispatch"),
-    "handle": gettext_lazy("handle"), "verify": gettext_lazy("verify"), "close": gettext_lazy("close"),
-    "evaluate": gettext_lazy("evaluate"),
-}
+    if (reason := refusal(actor, incident, action)) is not None:
+        raise PermissionDenied(reason)
 
 
 def _transition(*, actor, incident_id: int, action: str, comment: str = "", validate=None, data=None) -> Incident:
@@ -325,13 +306,14 @@ def incident_handle(*, actor: Actor, incident_id: int, result: str, photos=()) -
     stored: list[str] = []
 
     def validate(incident, errors):
+        handler = actor_user(actor)
         for p in prepared:
             path, thumb = photo_store(p)
             stored.extend([path, thumb])
             IncidentPhoto.objects.create(incident=incident, grid_code=incident.grid_code, stage=IncidentPhoto.Stage.HANDLE,
                                          path=path, thumb_path=thumb, width=p.width, height=p.height,
                                          size=len(p.image), uploaded_by=actor_user(actor))
-        return {}
+        return {"handled_by_id": getattr(handler, "pk", None)}
 
     try:
         return _transition(actor=actor, incident_id=incident_id, action="handle", comment=result,

@@ -7,7 +7,13 @@ a failed verification sends a handled incident back to dispatched (handling agai
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from epigrid.accounts.roles import INCIDENT_HANDLE, INCIDENT_MANAGE
+from epigrid.core.principals import Actor, actor_user, check_actor
+from epigrid.core.scoping import in_scope
 
 from .models import Incident
 
@@ -41,3 +47,33 @@ FINAL = (S.REJECTED, S.EVALUATED)
 
 def allowed_actions(state: str) -> list[str]:
     return [action for action, step in TRANSITIONS.items() if state in step.sources]
+
+ACTION_NAMES = {
+    "register": gettext_lazy("register"), "reject": gettext_lazy("reject"), "dispatch": gettext_lazy("dispatch"),
+    "handle": gettext_lazy("handle"), "verify": gettext_lazy("verify"), "close": gettext_lazy("close"),
+    "evaluate": gettext_lazy("evaluate"),
+}
+
+
+def refusal(actor: Actor, incident: Incident, action: str) -> str | None:
+    """Why `actor` may not take `action` on `incident` (None: they may), whatever its state. The one rule
+    behind the services' check (403) and the buttons a page offers.
+
+    Separation of duties: whoever handled an incident does not verify it, nor close it unless
+    INCIDENT_HANDLER_MAY_CLOSE says so; the reporter may verify and evaluate what they reported."""
+    step = TRANSITIONS[action]
+    pk = getattr(actor_user(check_actor(actor)), "pk", None)
+    code = incident.grid_code
+    if pk is not None and pk == incident.handled_by_id and (
+            action == "verify" or (action == "close" and not settings.INCIDENT_HANDLER_MAY_CLOSE)):
+        return _("Whoever handled an incident may not %(action)s it.") % {"action": ACTION_NAMES[action]}
+    if step.reporter_may and pk is not None and incident.reporter_id == pk:
+        return None
+    if step.assignee_only:
+        if in_scope(actor, INCIDENT_MANAGE, code) or (
+                pk is not None and incident.assignee_id == pk and in_scope(actor, step.permission, code)):
+            return None
+        return _("Only the person it was dispatched to, or a manager, may handle this incident.")
+    if not in_scope(actor, step.permission, code):
+        return _("You may not %(action)s incidents here.") % {"action": ACTION_NAMES[action]}
+    return None

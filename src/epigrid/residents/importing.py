@@ -90,7 +90,7 @@ SNIFF_BYTES = 1 << 20
 POOL_MIN_BYTES = 8 << 20  # below this (about 80,000 rows) a pool costs more than it saves
 POOL_WORKERS = 2  # processes that prepare rows while this one reads the file and writes (0: inline)
 WORKER_NICE = 3
-MAX_BYTES = getattr(settings, "RESIDENTS_IMPORT_MAX_BYTES", 1 << 30)
+MAX_BYTES = settings.RESIDENTS_IMPORT_MAX_BYTES
 BULK_CACHE_KIB = 128 * 1024  # SQLite page cache during an import
 
 INSERT_COLUMNS = ("uid", "grid_code", "city_code", "name", "name_pinyin", "name_initials", "gender", "birth_date",
