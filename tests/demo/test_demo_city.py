@@ -47,13 +47,16 @@ def test_demo_command_builds_the_city_and_prints_a_login_per_role(db, capsys):
     assert "http://127.0.0.1:8000/" in out and "epigrid-demo-2020" in out
     assert Division.objects.filter(code="440300000000").exists()
     assert Grid.objects.count() == 80
-    # People and events to look at: residents, arrivals under observation (one with fever), incidents.
+    # People and events to look at: residents, arrivals under observation (one with fever), incidents at
+    # every step (one evaluated, photos), a patrol track, an arrival already registered (a record match).
     from epigrid.health.models import Alert, Observation
-    from epigrid.patrol.models import Incident
-    from epigrid.residents.models import Arrival, Resident
+    from epigrid.patrol.models import Incident, IncidentPhoto, Patrol, TrackPoint
+    from epigrid.residents.models import Arrival, Resident, ResidentMatch
 
-    assert Resident.objects.count() == 45 and Arrival.objects.filter(observation_started=True).count() == 3
+    assert Resident.objects.count() == 46 and Arrival.objects.filter(observation_started=True).count() == 3
     assert Observation.objects.filter(status="active").count() == 3 and Alert.objects.exists()
-    assert Incident.objects.count() == 4
+    assert Incident.objects.count() == 5 and Incident.objects.filter(state="evaluated").count() == 1
+    assert IncidentPhoto.objects.count() == 2 and ResidentMatch.objects.filter(status="pending").count() == 1
+    assert Patrol.objects.filter(status="ended").count() == 1 and TrackPoint.objects.count() == 6
     call_command("demo", "--no-serve")  # a second run reuses what is there
-    assert Grid.objects.count() == 80 and Resident.objects.count() == 45
+    assert Grid.objects.count() == 80 and Resident.objects.count() == 46

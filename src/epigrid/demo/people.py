@@ -12,7 +12,7 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from epigrid.accounts.models import User
-from epigrid.core.principals import SYSTEM
+from epigrid.core.principals import PUBLIC, SYSTEM
 from epigrid.regions.models import Grid
 from epigrid.residents.arrivals import arrival_policy_set, arrival_register
 from epigrid.residents.models import Resident
@@ -44,18 +44,26 @@ def demo_people_build(*, seed: int = 1, residents: int = 40) -> dict:
         return {}
     from epigrid.health.models import Observation
     from epigrid.health.services import checkin_record
-    from epigrid.patrol.services import incident_dispatch, incident_register, incident_report
+    from epigrid.patrol.models import Incident
+    from epigrid.patrol.services import (
+        incident_add_photo,
+        incident_dispatch,
+        incident_register,
+        incident_report,
+    )
 
     rng = np.random.default_rng(seed)
     grids = list(Grid.objects.filter(code__startswith="110101001001").order_by("code"))
     community = grids[0].community
+    id_numbers = []
     for i in range(residents):
         grid = grids[i % len(grids)]
         lon, lat = _point_in(grid, rng)
         name = SURNAMES[int(rng.integers(len(SURNAMES)))] + "".join(
             GIVEN[int(j)] for j in rng.integers(len(GIVEN), size=int(rng.integers(1, 3))))
+        id_numbers.append(_id_number(rng))
         resident_create(actor=SYSTEM, data={
-            "name": name, "id_number": _id_number(rng), "phone": f"138{int(rng.integers(0, 10**8)):08d}",
+            "name": name, "id_number": id_numbers[-1], "phone": f"138{int(rng.integers(0, 10**8)):08d}",
             "address": f"{int(rng.integers(1, 20))}号楼{int(rng.integers(1, 6))}单元{int(rng.integers(101, 1802))}",
             "lon": lon, "lat": lat, "tags": TAGS[int(rng.integers(len(TAGS)))]})
 
@@ -71,6 +79,13 @@ def demo_people_build(*, seed: int = 1, residents: int = 40) -> dict:
             "origin_province": province, "origin_city": city, "transport": "train", "transport_number": f"G{500 + i}",
             "arrival_date": (today - datetime.timedelta(days=i)).isoformat(), "temperature": "36.5",
             "lon": lon, "lat": lat})
+
+    lon, lat = _point_in(grids[0], rng)
+    arrival_register(actor=PUBLIC, community_code=community.code, client="demo", today=today, data={
+        "name": "王伟", "id_type": "ric", "id_number": id_numbers[0],
+        "consent": True, "phone": "13900000000", "address": "1号楼1单元101", "origin_province": "北京市",
+        "origin_city": "北京市", "transport": "car", "transport_number": "", "arrival_date": today.isoformat(),
+        "temperature": "36.4", "lon": lon, "lat": lat})
 
     worker = User.objects.filter(username="gridworker").first()
     for i, observation in enumerate(Observation.objects.filter(status="active").order_by("id")):
@@ -89,5 +104,47 @@ def demo_people_build(*, seed: int = 1, residents: int = 40) -> dict:
             incident_register(actor=commander, incident_id=incident.pk, comment="")
             if i == 0:
                 incident_dispatch(actor=commander, incident_id=incident.pk, assignee="gridworker")
+            else:
+                incident_add_photo(actor=commander, incident_id=incident.pk, photo=_photo())
+    if worker is not None and commander is not None:
+        _closed_loop(worker, commander, _point_in(grids[0], rng), seed)
+        _patrol(worker, grids[0], rng)
     return {"residents": Resident.objects.count(), "observations": Observation.objects.count(),
-            "incidents": len(reports)}
+            "incidents": Incident.objects.count()}
+
+
+def _photo() -> bytes:
+    """A small JPEG, as a phone would send."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (120, 160, 200)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _closed_loop(worker, commander, point, seed: int) -> None:
+    """One incident through every step: reported, registered, dispatched, handled, verified, closed, rated."""
+    from epigrid.patrol import services as s
+
+    incident = s.incident_report(actor=worker, category="sanitation", description="楼道堆放杂物", lon=point[0],
+                                 lat=point[1], client_id=f"demo-{seed}-incident-loop")
+    s.incident_register(actor=commander, incident_id=incident.pk, comment="")
+    s.incident_dispatch(actor=commander, incident_id=incident.pk, assignee="gridworker")
+    s.incident_handle(actor=worker, incident_id=incident.pk, result="已清理", photos=[_photo()])
+    s.incident_verify(actor=commander, incident_id=incident.pk, passed=True, comment="")
+    s.incident_close(actor=commander, incident_id=incident.pk, comment="")
+    s.incident_evaluate(actor=commander, incident_id=incident.pk, rating=5, comment="")
+
+
+def _patrol(worker, grid: Grid, rng) -> None:
+    """A finished patrol of the worker's grid, with a track of a few points an hour ago."""
+    from epigrid.patrol.patrols import patrol_add_points, patrol_end, patrol_start
+
+    started = timezone.now() - datetime.timedelta(hours=1)
+    patrol = patrol_start(actor=worker, grid_code=grid.code, started_at=started)
+    points = [{"lon": lon, "lat": lat, "t": started + datetime.timedelta(minutes=5 * i),
+               "accuracy": 10} for i, (lon, lat) in enumerate(_point_in(grid, rng) for _ in range(6))]
+    patrol_add_points(actor=worker, patrol_id=patrol.pk, points=points)
+    patrol_end(actor=worker, patrol_id=patrol.pk, ended_at=started + datetime.timedelta(minutes=40))
