@@ -187,3 +187,9 @@ def test_openapi_describes_the_endpoints(api, gridworker):
     for path in ("/api/v1/incidents", "/api/v1/incidents/{incident_id}", "/api/v1/incidents/{incident_id}/{action}",
                  "/api/v1/incident-categories", "/api/v1/patrols", "/api/v1/patrols/{patrol_id}/points"):
         assert path in doc["paths"], path
+
+
+def test_a_grid_without_a_patrol_plan_answers_an_empty_plan(api, alice, first_grid):
+    response = api.as_user(alice).get(f"/grids/{first_grid.code}/patrol-plan")
+    assert response.status_code == 200
+    assert response.json() == {"grid_code": first_grid.code, "times_per_day": 0, "checkpoints": []}

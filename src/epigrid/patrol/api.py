@@ -162,6 +162,8 @@ class PlanOut(Schema):
 
     @staticmethod
     def resolve_checkpoints(obj):
+        if isinstance(obj, dict):  # a grid without a plan yet
+            return obj["checkpoints"]
         return list(obj.checkpoints.all())
 
 
