@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PageNumberPagination, paginate
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
@@ -14,6 +15,7 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 from epigrid.accounts.services import token_authenticate
 
 from .errors import ServiceError
+from .middleware import has_nul
 from .selectors import audit_events
 
 
@@ -74,6 +76,16 @@ def _field(loc) -> str:
     return ".".join(parts) or "body"
 
 
+class JsonParser(Parser):
+    """JSON bodies as ninja reads them, refusing a NUL character anywhere (see NulCharacterMiddleware)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if has_nul(data):
+            raise HttpError(400, _("The request holds a NUL character."))
+        return data
+
+
 def build_api() -> NinjaAPI:
     api = NinjaAPI(
         title="EpiGrid API",
@@ -83,6 +95,7 @@ def build_api() -> NinjaAPI:
         auth=[TokenAuth(), SessionAuth()],
         urls_namespace="api",
         renderer=Renderer(),
+        parser=JsonParser(),
     )
 
     def error(request, status: int, detail: str, errors=()):

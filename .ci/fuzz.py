@@ -1,0 +1,150 @@
+"""Fuzz the whole API with schemathesis over real HTTP: the demo city and its people in a fresh database,
+the platform served by gunicorn, every operation of /api/v1/openapi.json called as the city commander
+(who may do everything there is) with generated data, and the demo's real ids and codes supplied half
+of the time so that operations reach their records instead of stopping at 404. Fails on any 5xx.
+
+Usage: .venv/bin/python .ci/fuzz.py [--max-time SECONDS]   (EPIGRID_DATABASE_URL picks the database)
+"""
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+VENV = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
+    """Migrate, build the demo, make tokens for the commander and the grid worker (the one who patrols and
+    is notified). Returns the tokens by user name, the real values by
+    dictionary name, and the parameters each dictionary feeds (by path pattern; "" for every path)."""
+    import django
+
+    django.setup()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+
+    call_command("demo", "--no-serve", verbosity=0)
+    from epigrid.accounts.models import User
+    from epigrid.accounts.services import token_create
+    from epigrid.core.principals import SYSTEM
+    from epigrid.health.models import Alert, Observation
+    from epigrid.patrol.models import Incident, IncidentCategory, IncidentPhoto, Notification, Patrol
+    from epigrid.regions.models import Division, Grid
+    from epigrid.residents.importing import import_job_run, import_job_start
+    from epigrid.residents.models import Arrival, Resident, ResidentMatch
+
+    commander = User.objects.get(username="commander")
+    tokens = {name: token_create(actor=SYSTEM, username=name, name="fuzz")[1] for name in ("commander", "gridworker")}
+    from epigrid.patrol.patrols import patrol_start
+
+    patrol_start(actor=User.objects.get(username="gridworker"))  # running, for /points and /end
+    upload = SimpleUploadedFile("people.csv", "姓名,证件号码\n张三,110105194912310029\n李四,bad\n".encode(), "text/csv")
+    job = import_job_start(actor=commander, upload=upload, skip_invalid=True)
+    import_job_run(str(job.pk))
+    grid = Grid.objects.filter(code__startswith="110101").order_by("code").first()
+    import shapely
+
+    point = shapely.from_geojson(grid.geometry).representative_point()
+
+    def uids(model):
+        return [str(u) for u in model.objects.values_list("uid", flat=True)[:10]]
+
+    values = {
+        "residents": uids(Resident), "observations": uids(Observation), "arrivals": uids(Arrival),
+        "matches": uids(ResidentMatch),
+        "divisions": list(Division.objects.filter(code__startswith="1101").values_list("code", flat=True)[:10]),
+        "grids": list(Grid.objects.filter(code__startswith="110101").values_list("code", flat=True)[:10]),
+        "categories": list(IncidentCategory.objects.values_list("code", flat=True)[:10]),
+        "incidents": list(Incident.objects.values_list("pk", flat=True)),
+        "photos": list(IncidentPhoto.objects.values_list("pk", flat=True)),
+        "patrols": list(Patrol.objects.values_list("pk", flat=True)),
+        "alerts": list(Alert.objects.values_list("pk", flat=True)),
+        "notifications": list(Notification.objects.values_list("pk", flat=True)) or [1],
+        "jobs": [str(job.pk)],
+        "lon": [round(point.x, 6)], "lat": [round(point.y, 6)],
+    }
+    uses = {
+        "": ["path.incident_id=incidents", "path.photo_id=photos", "path.patrol_id=patrols",
+             "path.alert_id=alerts", "path.notification_id=notifications", "path.job_id=jobs",
+             "query.within=divisions", "query.lon=lon", "query.lat=lat", "body.observation=observations",
+             "body.resident=residents", "body.grid_code=grids"],
+        "/residents/{uid}": ["path.uid=residents"], "/observations/{uid}": ["path.uid=observations"],
+        "/arrivals/{uid}": ["path.uid=arrivals"], "/resident-matches/{uid}": ["path.uid=matches"],
+        "/divisions/{code}": ["path.code=divisions"], "/arrival-policies/{code}": ["path.code=divisions"],
+        "/grids/{code}": ["path.code=grids"], "/incident-categories/{code}": ["path.code=categories"],
+    }
+    return tokens, values, uses
+
+
+def _config(path: Path, values: dict[str, list], uses: dict[str, list]) -> None:
+    def bindings(pairs):
+        return [f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}'
+                for key, name in (pair.split("=") for pair in pairs)]
+
+    lines = []
+    for name, vals in values.items():
+        quoted = ", ".join(f'"{v}"' if isinstance(v, str) else str(v) for v in vals)
+        lines += [f"[dictionaries.{name}]", f"values = [{quoted}]", ""]
+    lines += ["[parameters]", *bindings(uses[""]), ""]
+    for fragment, pairs in uses.items():
+        if fragment:
+            lines += ["[[operations]]", f"include-path-regex = '{re.escape(fragment)}'",
+                      "[operations.parameters]", *bindings(pairs), ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--max-time", type=int, default=150)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="epigrid-fuzz-"))
+    os.environ.update(EPIGRID_VAR_DIR=str(work / "var"), DJANGO_SETTINGS_MODULE="epigrid.settings")
+    tokens, values, uses = _prepare()
+    config = work / "schemathesis.toml"
+    _config(config, values, uses)
+    port = _free_port()
+    server = subprocess.Popen([str(VENV / "epigrid"), "serve", f"--bind=127.0.0.1:{port}", "--workers=2",
+                              "--access-log=/dev/null"], start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        failed = 0
+        # The commander may call every operation; the grid worker's own are the patrols, the check-ins and
+        # the notifications (a commander does not patrol), fuzzed again as the grid worker.
+        for user, share, only in (("commander", 0.75, []), ("gridworker", 0.25,
+                                                            ["--include-path-regex", "/(patrols|checkins|notifications)"])):
+            started = time.monotonic()
+            result = subprocess.run(
+                [str(VENV / "schemathesis"), "--config-file", str(config), "run", f"{base}/api/v1/openapi.json",
+                 "--checks", "not_a_server_error", "--max-time", str(max(10, int(args.max_time * share))),
+                 "--workers", "2", "--header", f"Authorization: Bearer {tokens[user]}",
+                 "--header", "Accept-Language: zh-hans", "--request-timeout", "30", "--seed", "1", *only,
+                 "--report", "junit", "--report-dir", str(work / "report" / user)], check=False)
+            print(f"fuzz as {user}: {time.monotonic() - started:.0f} s, exit {result.returncode}")
+            failed = failed or result.returncode
+        return failed
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
