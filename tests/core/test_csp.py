@@ -111,3 +111,15 @@ def test_every_page_sends_the_policy(commander, settings):
         assert not INLINE_SCRIPT.search(response.content.decode()), path
     # JSON answers carry it too (a browser told to open one as a page still runs nothing).
     assert_strict_policy(client.get("/api/v1/me"), "/api/v1/me")
+
+
+@pytest.mark.parametrize(("url", "source"), [
+    ("http://tiles.internal/{z}/{x}/{y}.png", ["http://tiles.internal"]),
+    ("https://{s}.tiles.city.gov.cn:8443/wmts/{z}/{x}/{y}", ["https://*.tiles.city.gov.cn:8443"]),
+    ("", []),
+])
+def test_the_configured_tile_server_may_serve_map_images(url, source):
+    """An intranet tile server must still draw under the policy: its origin joins img-src, nothing else."""
+    from epigrid.settings import _tile_source
+
+    assert _tile_source(url) == source
