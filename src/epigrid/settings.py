@@ -38,9 +38,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+# Every file this process creates is the owner's alone (files 0600, directories 0700): the SQLite file
+# and its WAL, photos, import uploads and error reports, job folders, the cache. SQLite and openpyxl take
+# no mode of their own, so the umask is the one control that reaches them all; it is set here because
+# every entry point (epigrid, wsgi, tests) reads the settings before it writes anything.
+FILE_MODE_UMASK = 0o077
+os.umask(FILE_MODE_UMASK)
+
 # Runtime state (SQLite file, secret key, key files, collected static) lives here, never in the repo.
 VAR_DIR = Path(env_str("VAR_DIR", str(Path.cwd() / "var"))).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -87,6 +94,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads the body: a body over the limit is answered 413 without being read.
+    "epigrid.core.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -198,11 +208,83 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "epigrid.core.middleware.client_ip"
 AXES_VERBOSE = False
 
+# ---------------------------------------------------------------- browser and transport security
+# docs/data-protection.md ("Browser and transport") gives the threat behind each of these.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12) * 3600
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and env_bool("HTTPS", False))
+HTTPS = env_bool("HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if HTTPS:
+    # HSTS: once a browser has seen the site over HTTPS it never again speaks plain HTTP to it, so a
+    # hostile Wi-Fi cannot strip TLS from a later visit. A year, as browsers' preload lists expect.
+    # includeSubDomains: the platform's host name is its own (epigrid.city.gov.cn), and anything under
+    # it is the platform's too; EPIGRID_HSTS_SUBDOMAINS=0 leaves sub-hosts out. No preload: being on the
+    # browsers' list cannot be undone quickly.
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_SUBDOMAINS", True)
+    if PROXY_COUNT:
+        # TLS ends at our reverse proxy, which must set X-Forwarded-Proto itself (docs/deployment.md);
+        # Django then knows the request was secure and sends HSTS.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _tile_source(url: str) -> list[str]:
+    """The origin of the configured map tiles, for img-src ({s} subdomains become a wildcard)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "tiles-subdomain"))
+    if not parts.scheme or not parts.netloc:
+        return []
+    return [f"{parts.scheme}://{parts.netloc.replace('tiles-subdomain', '*')}"]
+
+
+# Content-Security-Policy (django-csp) on every response. Scripts only from our own static files: no
+# inline script, no on*= attribute, no eval, so text that slips into a page as HTML still cannot run.
+# style-src is 'self' without 'unsafe-inline' as well: Leaflet (and Swagger UI) set styles through the
+# DOM (element.style), which a CSP does not govern, and our own pages and scripts put no style attribute
+# or <style> element in markup (tests/core/test_csp.py checks the templates), so an injected <style>
+# cannot restyle a page to mislead or read it out through attribute selectors. img-src adds data: for
+# the icons inside Leaflet's and Swagger UI's stylesheets, and the tile server when one is configured.
+MAP_TILE_URL = env_str("MAP_TILE_URL")  # base map tiles, see the map section below
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_tile_source(MAP_TILE_URL)],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Request bodies. The reverse proxy refuses anything larger than its client_max_body_size (set it to
+# RESIDENTS_IMPORT_MAX_MB, docs/deployment.md); here BodyLimitMiddleware answers 413 before reading a
+# body longer than REQUEST_MAX_BYTES, or the resident roster's own cap on its upload paths. 64 MB holds a
+# report with six photos of 10 MB each (PHOTO_MAX_BYTES) and the largest GeoJSON import.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_MB", 64) * 1024 * 1024
+# Form fields and JSON read into memory: the largest JSON body is a batch of 100 track points (about
+# 10 KB) or a patrol plan; GeoJSON imports read the stream themselves, under IMPORT_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The longest form is a resident's (about 20 fields); 200 leaves room and stops hash-flooding a parser.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+DATA_UPLOAD_MAX_NUMBER_FILES = 20  # six photos a report; one roster an import
+# Uploads larger than this go to a temporary file in VAR_DIR/tmp (owner-only; a roster holds ID numbers
+# in clear), not to the shared /tmp.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "tmp")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, exist_ok=True)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Largest incident photo, before it is re-encoded (patrol/photos.py).
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_MB", 10) * 1024 * 1024
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -216,7 +298,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT.mkdir(mode=0o700, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed but not hashed names: pages never fail for want of a manifest (tests, the demo, a
@@ -227,10 +309,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Base map tiles: an intranet tile server URL template, e.g. http://tiles.local/{z}/{x}/{y}.png.
-# Empty: the map shows grid polygons on a plain background. EPIGRID_MAP_TILE_CRS says which datum
+# Base map tiles: MAP_TILE_URL (read above, for the CSP) is an intranet tile server URL template, e.g.
+# http://tiles.local/{z}/{x}/{y}.png. Empty: the map shows grid polygons on a plain background. EPIGRID_MAP_TILE_CRS says which datum
 # the tiles use (wgs84, or gcj02 for most Chinese providers) so polygons line up with them.
-MAP_TILE_URL = env_str("MAP_TILE_URL")
 MAP_TILE_CRS = env_str("MAP_TILE_CRS", "wgs84")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
 # Above this many grids in view, the map draws the child divisions instead of every grid.
@@ -240,6 +321,13 @@ MAP_MAX_GRIDS = env_int("MAP_MAX_GRIDS", 5000)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 64) * 1024 * 1024
 # Largest resident roster (CSV or XLSX) the upload accepts; about 1 GiB is 10 million CSV rows.
 RESIDENTS_IMPORT_MAX_BYTES = env_int("RESIDENTS_IMPORT_MAX_MB", 1024) * 1024 * 1024
+# Views whose body may pass REQUEST_MAX_BYTES / DATA_UPLOAD_MAX_MEMORY_SIZE (core/middleware.py), by
+# view name: the roster upload (plus the form around the file) and the GeoJSON import, read as a stream.
+BODY_LIMITS = {
+    "residents_import": RESIDENTS_IMPORT_MAX_BYTES + 1024 * 1024,
+    "api:residents_import_upload": RESIDENTS_IMPORT_MAX_BYTES + 1024 * 1024,
+    "api:import_regions": IMPORT_MAX_BYTES,
+}
 
 # Data tracking. Defaults for jurisdictions without an arrival policy of their own.
 OBSERVATION_DAYS = env_int("OBSERVATION_DAYS", 14)

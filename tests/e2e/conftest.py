@@ -57,19 +57,31 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
          "has_touch": True}
 
 
+def _refused_by_the_policy(context) -> list[str]:
+    """Every page in these tests runs under the Content-Security-Policy: collect what it refused (chromium
+    says so on the console), so that a page that needs an inline script or style fails its test."""
+    refused = []
+    context.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    return refused
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    refused = _refused_by_the_policy(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    assert refused == []
 
 
 @pytest.fixture
 def phone(browser):
     context = browser.new_context(locale="zh-CN", **PHONE)
+    refused = _refused_by_the_policy(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    assert refused == []

@@ -63,7 +63,8 @@ def test_patrol_report_and_close_the_loop_on_a_phone(live_city, phone, browser):
     assert phone.locator("[data-testid=state]").get_attribute("data-state") == "reported"
     assert phone.locator(".photos img").count() == 1
     # The thumbnail loads (lazily: wait for it), through the scoped photo endpoint.
-    phone.wait_for_function("document.querySelector('.photos img').complete"
+    # A function, not an expression string: Playwright evals a string in the page, which the CSP refuses.
+    phone.wait_for_function("() => document.querySelector('.photos img').complete"
                             " && document.querySelector('.photos img').naturalWidth > 0")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 

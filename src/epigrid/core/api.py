@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Router, Schema
@@ -117,6 +118,16 @@ def build_api() -> NinjaAPI:
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
         return error(request, exc.status_code, str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request, exc):
+        # A body under the middleware's limit whose form fields alone pass Django's memory cap.
+        return error(request, 413, _("The request is too large."),
+                     [{"field": "body", "message": _("form fields too long")}])
+
+    @api.exception_handler(TooManyFieldsSent)
+    def _too_many_fields(request, exc):
+        return error(request, 400, _("Too many form fields."), [{"field": "body", "message": _("too many fields")}])
 
     @api.exception_handler(Http404)
     def _not_found(request, exc):

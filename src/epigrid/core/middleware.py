@@ -53,3 +53,57 @@ class NulCharacterMiddleware:
                 return JsonResponse({"detail": message, "errors": []}, status=400)
             return HttpResponseBadRequest(message)
         return self.get_response(request)
+
+
+def body_limit(request) -> int:
+    """The largest body this request may carry: a view's own limit (BODY_LIMITS, by view name), else
+    REQUEST_MAX_BYTES for uploads (multipart) and DATA_UPLOAD_MAX_MEMORY_SIZE for anything read whole
+    into memory (JSON, urlencoded forms)."""
+    from django.conf import settings
+    from django.urls import Resolver404, resolve
+
+    try:
+        name = resolve(request.path_info).view_name
+    except Resolver404:
+        name = None
+    if name in settings.BODY_LIMITS:
+        return settings.BODY_LIMITS[name]
+    if request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
+        return settings.REQUEST_MAX_BYTES
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def too_large(request, limit: int):
+    """413 in the shape the client reads: the API's JSON error, or a page."""
+    import json
+
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+    from django.utils.translation import gettext as _
+
+    detail = _("The request is too large.")
+    message = _("at most %(mb)s MB") % {"mb": f"{limit / 2**20:.3g}"}
+    if request.path_info.startswith("/api/"):
+        body = {"detail": detail, "errors": [{"field": "body", "message": message}]}
+        return HttpResponse(json.dumps(body, ensure_ascii=False), status=413, content_type="application/json")
+    # A bare page: the request has not been through authentication, so base.html's menu cannot be drawn.
+    return HttpResponse(render_to_string("core/413.html", {"detail": detail, "message": message}), status=413)
+
+
+class BodyLimitMiddleware:
+    """Answers 413 to a body longer than its limit, before anything reads it (Django would otherwise
+    spool any size of upload to disk, or answer a JSON body over its memory cap with a generic 400)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body then either
+        if length > 0:
+            limit = body_limit(request)
+            if length > limit:
+                return too_large(request, limit)
+        return self.get_response(request)

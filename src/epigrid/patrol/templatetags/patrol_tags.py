@@ -13,11 +13,11 @@ def pct(value) -> str:
 
 @register.filter
 def bar(value) -> str:
-    """A ratio as a CSS width, capped at 100%."""
+    """A ratio as the value of a <progress max="100">, from 0 to 100."""
     try:
-        return f"{min(max(float(value), 0.0), 1.0) * 100:.1f}%"
+        return f"{min(max(float(value), 0.0), 1.0) * 100:.1f}"
     except (TypeError, ValueError):
-        return "0%"
+        return "0"
 
 
 @register.filter

@@ -31,22 +31,44 @@
   }
   function fmt(x) { return x === null || x === undefined ? (el.dataset.noData || "—") : (Math.round(x * 100) / 100).toLocaleString(); }
 
+  // Every piece of text goes in with textContent (names come from imported files; labels from the
+  // server), and colours through element.style, which the CSP allows where a style attribute is not.
+  function text(parent, tag, value, className) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    node.textContent = value;
+    if (parent) { parent.appendChild(node); }
+    return node;
+  }
+
   function showLegend(meta, cuts) {
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "legend");
-      var html = "<strong>" + meta.label + (meta.unit ? " (" + meta.unit + ")" : "") + "</strong><br>";
+      text(div, "strong", meta.label + (meta.unit ? " (" + meta.unit + ")" : ""));
+      div.appendChild(document.createElement("br"));
       var lo = null;
       for (var i = 0; i < PALETTE.length; i++) {
         var hi = i < cuts.length ? cuts[i] : null;
-        html += '<i style="background:' + PALETTE[i] + '"></i>' + (lo === null ? "≤ " + fmt(hi) : (hi === null ? "> " + fmt(lo) : fmt(lo) + " – " + fmt(hi))) + "<br>";
+        var swatch = document.createElement("i");
+        swatch.style.background = PALETTE[i];
+        div.appendChild(swatch);
+        div.appendChild(document.createTextNode(lo === null ? "≤ " + fmt(hi) : (hi === null ? "> " + fmt(lo) : fmt(lo) + " – " + fmt(hi))));
+        div.appendChild(document.createElement("br"));
         lo = hi;
         if (!cuts.length) { break; }
       }
-      div.innerHTML = html;
       return div;
     };
     legend.remove();
     legend.addTo(map);
+  }
+
+  function tooltip(f, meta) {
+    var box = document.createElement("span");
+    text(box, "span", f.properties.name + " · " + f.properties.code, "tooltip-name");
+    box.appendChild(document.createElement("br"));
+    text(box, "span", meta.label + ": " + fmt(f.properties.value));
+    return box;
   }
 
   function load() {
@@ -62,12 +84,12 @@
             return { color: "#334e68", weight: 1, fillOpacity: 0.7, fillColor: colour(f.properties.value, cuts) };
           },
           onEachFeature: function (f, l) {
-            l.bindTooltip(f.properties.name + " · " + f.properties.code + "<br>" + data.meta.label + ": " + fmt(f.properties.value));
+            l.bindTooltip(tooltip(f, data.meta));
             l.on("click", function () {
               if (f.properties.kind === "grid") {
                 window.location.href = el.dataset.gridUrl.replace("000000000000000", f.properties.code);
               } else {
-                window.location.href = el.dataset.mapUrl + "?within=" + f.properties.code + (select ? "&figure=" + select.value : "");
+                window.location.href = el.dataset.mapUrl + "?within=" + encodeURIComponent(f.properties.code) + (select ? "&figure=" + encodeURIComponent(select.value) : "");
               }
             });
           }
