@@ -63,7 +63,7 @@ def served(tmp_path):
             try:
                 urllib.request.urlopen(f"{url}/login/", timeout=2)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out while the server starts
                 time.sleep(0.2)
         yield url, token, log
     finally:
