@@ -15,9 +15,12 @@ numbers, duplicates inside the file, and a fast path for the writes.
 - All or nothing: everything happens in one transaction. By default a single bad row means nothing
   is written (the rows keep being checked, so the report lists every problem); with `skip_invalid`
   the good rows are written and the bad ones reported.
-- Same person = same ID number in the same city: an existing resident is updated (when in the
-  importer's jurisdiction), never inserted twice; the same ID twice in one file is an error on the
-  later row.
+- Same person = same ID number in the same city: a resident in the importer's jurisdiction is updated,
+  never inserted twice; the same ID twice in one file is an error on the later row. A number held
+  outside the importer's jurisdiction is answered exactly like a new person (no error: that would tell
+  the importer the person exists elsewhere): the row is stored beside that record (`duplicate_of`) and a
+  `ResidentMatch` is filed with its jurisdiction, as services.resident_register does; importing it
+  again updates the importer's own record. The record held elsewhere is never changed or moved.
 - Writes bypass the ORM (DESIGN.md): executemany on SQLite, COPY on PostgreSQL; updates in batches.
 - Large files are prepared (validate, encrypt, locate) by a pool of processes over chunks, in order;
   the database writes stay in this process and its one transaction.

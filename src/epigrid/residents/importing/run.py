@@ -6,6 +6,7 @@ import contextlib
 import multiprocessing
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from epigrid.core.principals import Actor, is_user, service
 from epigrid.core.scoping import user_prefixes
 from epigrid.regions.locate import grid_index
 
+from ..models import Resident, ResidentMatch, Source
 from . import rows as _rows
 from .common import (
     _I,
@@ -122,7 +124,7 @@ def residents_import(*, actor: Actor, path, file_name: str = "", skip_invalid: b
             workers = 0  # a daemonic task worker may not fork children: prepare inline
         try:
             with transaction.atomic(), _bulk_cache():
-                _run(table, outcome, report, written, skip_invalid, workers, progress)
+                _run(actor, table, outcome, report, written, skip_invalid, workers, progress)
                 if outcome.invalid and not skip_invalid:
                     raise _Rollback
                 outcome.written = True
@@ -152,8 +154,30 @@ def residents_import(*, actor: Actor, path, file_name: str = "", skip_invalid: b
     return outcome
 
 
-def _run(table: _Table, outcome: ImportOutcome, report: _Report, written: dict, skip_invalid: bool, workers: int,
-         progress) -> None:
+def _compare(old: tuple, row: tuple, outcome: ImportOutcome, updates: list) -> None:
+    """A record the importer may edit: unchanged, or queued for an update."""
+    if _same(old, row):
+        outcome.unchanged += 1
+    else:
+        updates.append(tuple(row[_I[c]] for c in UPDATED) + (old[0],))
+
+
+def _claim_all(actor: Actor, beside: list[tuple[tuple, tuple]]) -> None:
+    """File a match with each holder's jurisdiction for the records just stored beside them, as
+    services._claim does for one registration (audited there, under the holder's grid)."""
+    uids = {uuid.UUID(row[_I["uid"]]): (row, old) for row, old in beside}
+    ids = dict(Resident.objects.filter(uid__in=list(uids)).values_list("uid", "id"))
+    matches = [ResidentMatch(record_id=ids[u], existing_id=old[0], grid_code=old[2], to_grid_code=row[_I["grid_code"]],
+                             source=Source.IMPORT) for u, (row, old) in uids.items()]
+    ResidentMatch.objects.bulk_create(matches)
+    for match in matches:
+        audit_record(actor=actor, action="resident_match.request", object_type="resident_match",
+                     object_id=match.uid, jurisdiction_code=match.grid_code,
+                     changes={"registered_in": match.to_grid_code, "source": str(Source.IMPORT.value)})
+
+
+def _run(actor: Actor, table: _Table, outcome: ImportOutcome, report: _Report, written: dict, skip_invalid: bool,
+         workers: int, progress) -> None:
     def header(fld: str) -> str:
         return written.get(fld) or (COLUMNS[fld][0] if fld in COLUMNS else fld)
 
@@ -162,6 +186,7 @@ def _run(table: _Table, outcome: ImportOutcome, report: _Report, written: dict, 
     writing = True
     preparer = _Preparer(workers)
     iid, icity = _I["id_number_index"], _I["city_code"]
+    prefixes = _rows._ctx.prefixes
     try:
         for good, errors, _blank in preparer.feed(_chunks(table.rows, CHUNK_ROWS)):
             bad: dict[int, list] = {}
@@ -180,20 +205,28 @@ def _run(table: _Table, outcome: ImportOutcome, report: _Report, written: dict, 
                     by_city.setdefault(row[icity], []).append((number, row))
                 else:
                     inserts.append(row)
+            beside = []  # (insert row, holder row): held out of the importer's reach
             for city, items in by_city.items():
                 found = writer.existing(city, [r[iid] for _n, r in items])
-                for number, row in items:
+                foreign = []
+                for _number, row in items:
                     old = found.get(row[iid])
                     if old is None:
                         inserts.append(row)
-                    elif not old[2].startswith(_rows._ctx.prefixes):
-                        bad[number] = [RowError(number, header("id_number"),
-                                                _("already registered in another jurisdiction of this city; ask "
-                                                  "them to update the record"), "")]
-                    elif _same(old, row):
-                        outcome.unchanged += 1
+                    elif not old[2].startswith(prefixes):
+                        foreign.append((row, old))
                     else:
-                        updates.append(tuple(row[_I[c]] for c in UPDATED) + (old[0],))
+                        _compare(old, row, outcome, updates)
+                # A number held in another jurisdiction: answered exactly as a new person (no error, no
+                # "already registered": that would tell the importer the person exists elsewhere). Stored
+                # beside that record, or, when this importer already did so, that record of theirs updated.
+                mine = writer.own_duplicates([old[0] for _r, old in foreign], prefixes) if foreign else {}
+                for row, old in foreign:
+                    own = mine.get(old[0])
+                    if own is None:
+                        beside.append((row, old))
+                    else:
+                        _compare(own, row, outcome, updates)
             outcome.rows += len(good) + len({e[0] for e in errors})
             if bad:
                 outcome.invalid += len(bad)
@@ -205,7 +238,10 @@ def _run(table: _Table, outcome: ImportOutcome, report: _Report, written: dict, 
             if writing:
                 writer.insert(inserts)
                 writer.update(updates)
-                outcome.created += len(inserts)
+                if beside:
+                    writer.insert_beside([(row, old[0]) for row, old in beside])
+                    _claim_all(actor, beside)
+                outcome.created += len(inserts) + len(beside)
                 outcome.updated += len(updates)
             if progress is not None:
                 share = table.position()

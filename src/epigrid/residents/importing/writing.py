@@ -78,14 +78,31 @@ class _Writer:
         return self.has_rows[city]
 
     def existing(self, city: str, indexes: list[str]) -> dict[str, tuple]:
+        """Blind index -> (id, index, *COMPARED) of the record holding it: never one of the newer records
+        stored beside it (duplicate_of), which hold the number only until their match is decided."""
         out = {}
         cols = "id, id_number_index, " + ", ".join(COMPARED)
         for i in range(0, len(indexes), 500):
             part = indexes[i:i + 500]
-            self.cursor.execute(f"SELECT {cols} FROM {self.TABLE} WHERE city_code = %s AND id_number_index IN "
-                                f"({', '.join(['%s'] * len(part))})", [city, *part])
+            self.cursor.execute(f"SELECT {cols} FROM {self.TABLE} WHERE city_code = %s AND duplicate_of_id IS NULL "
+                                f"AND id_number_index IN ({', '.join(['%s'] * len(part))})", [city, *part])
             for row in self.cursor.fetchall():
                 out[row[1]] = row
+        return out
+
+    def own_duplicates(self, holders: list[int], prefixes: tuple[str, ...]) -> dict[int, tuple]:
+        """Holder id -> (id, index, *COMPARED) of the oldest record stored beside it inside `prefixes`: what
+        an earlier import (or registration) of this importer made of the same person, so that importing
+        the same file again updates it, as it would a record of a person unknown elsewhere."""
+        out = {}
+        cols = "id, id_number_index, " + ", ".join(COMPARED) + ", duplicate_of_id"
+        for i in range(0, len(holders), 500):
+            part = holders[i:i + 500]
+            self.cursor.execute(f"SELECT {cols} FROM {self.TABLE} WHERE duplicate_of_id IN "
+                                f"({', '.join(['%s'] * len(part))}) AND anonymised_at IS NULL ORDER BY id", part)
+            for row in self.cursor.fetchall():
+                if row[2].startswith(prefixes):
+                    out.setdefault(row[-1], row[:-1])
         return out
 
     def insert(self, rows: list[tuple]) -> None:
@@ -101,6 +118,14 @@ class _Writer:
     def update(self, rows: list[tuple]) -> None:
         if rows:
             self.cursor.executemany(self.update_sql, rows)
+
+    def insert_beside(self, rows: list[tuple[tuple, int]]) -> None:
+        """Insert rows as newer records beside the ones holding their ID numbers: (insert row, holder id).
+        Few in a normal import (people registered by another jurisdiction), so a plain executemany."""
+        if rows:
+            cols = ", ".join(INSERT_COLUMNS) + ", duplicate_of_id"
+            sql = f"INSERT INTO {self.TABLE} ({cols}) VALUES ({', '.join(['%s'] * (len(INSERT_COLUMNS) + 1))})"
+            self.cursor.executemany(sql, [(*row, holder) for row, holder in rows])
 
 
 def _same(old: tuple, new: tuple) -> bool:
