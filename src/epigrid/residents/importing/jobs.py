@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -72,13 +71,12 @@ def import_job_start(*, actor: Actor, upload, skip_invalid: bool = False, crs: s
 
 def import_job_run(job_id: str) -> None:
     """The background task: run the import for a queued job and record its outcome on the job."""
-    from epigrid.core.tasks import job_progress
+    from epigrid.core.tasks import job_begin, job_progress
 
     job = Job.objects.filter(pk=job_id, kind=JOB_KIND).select_related("created_by").first()
     if job is None or job.status != Job.Status.QUEUED:
         return
-    job.status, job.started_at = Job.Status.RUNNING, timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    job_begin(job)
     source = Path(settings.MEDIA_ROOT) / job.input_file
     report = job_dir(job.pk) / "errors.xlsx"
     params = job.params
