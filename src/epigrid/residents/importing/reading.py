@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .common import _HEADER_FIELD, COLUMNS, MAX_BYTES, SNIFF_BYTES, ImportFileError, RowError, _cell_safe
+from .xlsx_guard import check_width, check_xlsx
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +103,17 @@ def _open_xlsx(path: Path) -> _Table:
 
     damaged = _("The XLSX file is damaged or incomplete (was the upload cut short?); save it again and upload "
                 "it again.")
+    check_xlsx(path)  # bombs: refused before openpyxl inflates or pads anything
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         sheet = book.worksheets[0]
         it = sheet.iter_rows(values_only=True)
         headers = next(it, None)
+        if headers is not None:
+            check_width(headers, 1)
+    except ImportFileError:
+        book.close()
+        raise
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, IndexError, ValueError, TypeError):
         raise ImportFileError(damaged) from None
     except Exception as exc:  # openpyxl's InvalidFileException and XML parse errors of a broken part
@@ -124,6 +131,7 @@ def _open_xlsx(path: Path) -> _Table:
     def rows():
         try:
             for number, cells in enumerate(it, start=2):
+                check_width(cells, number)
                 yield number, cells
                 state["row"] = number + 1
         except ImportFileError:
