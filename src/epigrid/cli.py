@@ -4,7 +4,7 @@ import os
 import sys
 
 # Subcommands whose names are not valid Python module names, or read better with a dash.
-ALIASES = {"import": "import_data", "worker": "qcluster"}
+ALIASES = {"import": "import_data"}
 
 
 def main(argv: list[str] | None = None) -> None:

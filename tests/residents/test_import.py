@@ -307,14 +307,6 @@ def test_alice_cannot_import_into_xicheng(run, alice):
     assert Resident.objects.count() == 0
 
 
-def test_someone_registered_elsewhere_in_the_city_is_not_taken_over(run, alice, grid):
-    xicheng = Grid.objects.filter(code__startswith=XICHENG).order_by("code").first()
-    run(csv_bytes([person(0, xicheng.code)]))
-    outcome = run(csv_bytes([person(0, grid)]), actor=alice)
-    assert [(e.row, e.column) for e in outcome.errors] == [(2, "证件号码")]
-    assert Resident.objects.get().grid_code == xicheng.code
-
-
 def test_users_without_the_role_may_not_import(run, charlie, gridworker, grid):
     from epigrid.core.errors import PermissionDenied
 

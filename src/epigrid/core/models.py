@@ -83,6 +83,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The process running it ("host:pid:start", see tasks.process_token): a worker starting up fails the
+    # running jobs whose process is gone (killed mid-way), instead of leaving them "running" forever.
+    runner = models.CharField(max_length=200, blank=True)
 
     scope_field = "jurisdiction_code"
     objects = ScopedQuerySet.as_manager()

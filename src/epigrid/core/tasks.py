@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+from datetime import timedelta
+from pathlib import Path
+
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Job
 
+log = logging.getLogger(__name__)
+
 # Periodic tasks every app declares in its AppConfig.ready: (name, dotted function path, minutes).
-SCHEDULES: list[tuple[str, str, int]] = []
+SCHEDULES: list[tuple[str, str, int]] = [
+    # Also run when a worker starts (the `worker` command): a task killed by the cluster's timeout leaves
+    # its job running while the worker lives on.
+    ("core.jobs_recover", "epigrid.core.tasks.jobs_recover", 5),
+]
 
 
 def enqueue(func_path: str, *args, **kwargs) -> None:
@@ -58,6 +71,83 @@ def job_finish(job: Job, *, ok: bool, result: dict, message: str = "") -> None:
         job.done = job.total
     job.save(update_fields=["status", "result", "message", "finished_at", "done", "total"])
     cache.delete(_progress_key(job.pk))
+    _input_delete(job)
+
+
+def _input_delete(job: Job) -> None:
+    """The uploaded input of a job holds personal data in clear (ID numbers): it goes when the job ends,
+    whatever the outcome; only the masked error report stays (until job_files_purge)."""
+    if not job.input_file:
+        return
+    root = (Path(settings.MEDIA_ROOT) / "jobs").resolve()
+    path = (Path(settings.MEDIA_ROOT) / job.input_file).resolve()
+    if path.is_relative_to(root):
+        path.unlink(missing_ok=True)
+
+
+def process_token(pid: int | None = None) -> str:
+    """"host:pid:start" of a process: the start time (clock ticks since boot, from /proc where there is
+    one) tells a live process from a later one that was given the same pid."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_started(pid)}"
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat from field 3 (state) on, or [] where there is no /proc. Split after the ")" that
+    ends the command name, which may hold spaces."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return stat[stat.rindex(")") + 2:].split()
+
+
+def _started(pid: int) -> str:
+    fields = _stat(pid)
+    return fields[19] if fields else ""  # field 22, starttime
+
+
+def _alive(token: str) -> bool:
+    host, _, rest = token.partition(":")
+    pid_text, _, started = rest.partition(":")
+    if host != socket.gethostname():
+        return True  # another machine's worker: only the timeout below can tell
+    try:
+        pid = int(pid_text)
+        os.kill(pid, 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        pass  # exists, owned by someone else
+    fields = _stat(pid)
+    if fields and fields[0] in ("Z", "X"):
+        return False  # killed, not yet reaped by its parent
+    return not started or (fields[19] if fields else "") == started
+
+
+def job_begin(job: Job) -> None:
+    """Mark a job running, in this process."""
+    job.status, job.started_at, job.runner = Job.Status.RUNNING, timezone.now(), process_token()
+    job.save(update_fields=["status", "started_at", "runner"])
+
+
+def jobs_recover() -> int:
+    """Fail the running jobs whose process is gone (the worker was killed, or the task ran past the
+    cluster's timeout and was stopped): they would otherwise stay "running" forever with their upload on
+    disk. Run when a worker starts, and every few minutes. Returns how many were failed."""
+    timeout = settings.Q_CLUSTER["timeout"]
+    cutoff = timezone.now() - timedelta(seconds=timeout + 60)
+    failed = 0
+    for job in Job.objects.filter(status=Job.Status.RUNNING):
+        gone = not _alive(job.runner) if job.runner else True
+        if not gone and not (job.started_at and job.started_at < cutoff):
+            continue
+        log.warning("job %s (%s) was left running by %s: marked failed", job.pk, job.kind, job.runner or "?")
+        job_finish(job, ok=False, result={**(job.result or {}), "written": False},
+                   message=_("The work stopped before it finished (its process ended); nothing was stored. "
+                             "Start it again."))
+        failed += 1
+    return failed
 
 
 def job_files_purge(*, older_than_days: int) -> int:

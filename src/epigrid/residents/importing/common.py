@@ -1,0 +1,116 @@
+"""The import's shared vocabulary: the accepted columns, limits, the row error, the outcome, and how a
+cell may be shown in a report (masked)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from epigrid.core import pii
+from epigrid.core.errors import FieldError, ServiceError
+from epigrid.core.exports import safe_cell
+
+from ..models import Source
+
+# Field -> accepted headers. The first is the one the template uses and messages name when the file has
+# no such column; English aliases match case-insensitively.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "name"),
+    "id_type": ("证件类型", "id_type"),
+    "id_number": ("证件号码", "id_number", "身份证号", "身份证号码"),
+    "phone": ("手机号", "phone", "手机号码"),
+    "address": ("住址", "address", "地址"),
+    "lon": ("经度", "lon", "longitude"),
+    "lat": ("纬度", "lat", "latitude"),
+    "grid_code": ("网格编码", "grid_code"),
+    "tags": ("标签", "tags"),
+    "notes": ("备注", "notes"),
+}
+SOURCE = str(Source.IMPORT.value)  # a plain str: rows cross a process boundary and go to executemany
+_HEADER_FIELD = {h.casefold(): f for f, headers in COLUMNS.items() for h in headers}
+PERSONAL = ("name", "id_number", "phone", "address", "notes")
+
+CHUNK_ROWS = 5_000
+SCREEN_ERRORS = 200  # errors kept for the page, the API and the job row; the XLSX has them all
+REPORT_MAX_ROWS = 1_000_000  # an XLSX sheet holds 1,048,576 rows
+SNIFF_BYTES = 1 << 20
+POOL_MIN_BYTES = 8 << 20  # below this (about 80,000 rows) a pool costs more than it saves
+POOL_WORKERS = 2  # processes that prepare rows while this one reads the file and writes (0: inline)
+WORKER_NICE = 3
+MAX_BYTES = settings.RESIDENTS_IMPORT_MAX_BYTES
+BULK_CACHE_KIB = 128 * 1024  # SQLite page cache during an import
+
+INSERT_COLUMNS = ("uid", "grid_code", "city_code", "name", "name_pinyin", "name_initials", "gender", "birth_date",
+                  "id_type", "id_number_enc", "id_number_index", "phone_enc", "phone_index", "address", "lon", "lat",
+                  "tags", "notes", "source", "created_at", "updated_at")
+# Positions in an insert row, and the columns an existing resident is compared on and updated with.
+_I = {c: i for i, c in enumerate(INSERT_COLUMNS)}
+COMPARED = ("grid_code", "name", "id_type", "phone_index", "address", "lon", "lat", "tags", "notes")
+UPDATED = ("grid_code", "name", "name_pinyin", "name_initials", "gender", "birth_date", "id_type", "id_number_enc",
+           "phone_enc", "phone_index", "address", "lon", "lat", "tags", "notes", "updated_at")
+
+
+@dataclass
+class RowError:
+    row: int  # as Excel shows it: the header is row 1; 0 for the file as a whole
+    column: str  # the header as written in the file
+    reason: str
+    value: str = ""  # masked if personal
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "reason": self.reason, "value": self.value}
+
+
+class ImportFileError(ServiceError):
+    """The file as a whole cannot be read: nothing is imported. `rows` says where, like row errors."""
+
+    def __init__(self, reason: str, *, row: int = 0, column: str = ""):
+        super().__init__(reason, [FieldError("file", reason)])
+        self.rows = [RowError(row, column, reason)]
+
+
+@dataclass
+class ImportOutcome:
+    file_name: str = ""
+    format: str = ""
+    encoding: str = ""
+    rows: int = 0  # data rows read (blank rows not counted)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0  # rows with at least one problem
+    error_count: int = 0  # problems (a row may have several)
+    errors: list[RowError] = field(default_factory=list)  # the first SCREEN_ERRORS
+    written: bool = False
+    report_file: str = ""
+
+    def as_dict(self) -> dict:
+        return {"file_name": self.file_name, "format": self.format, "encoding": self.encoding, "rows": self.rows,
+                "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "invalid": self.invalid, "error_count": self.error_count, "written": self.written,
+                "errors": [e.as_dict() for e in self.errors]}
+
+
+
+def mask_value(fld: str, value) -> str:
+    """What a report may show of a cell: personal values masked, the rest cut to 100 characters."""
+    if value is None:
+        return ""
+    text = str(value).strip()[:100]
+    if not text:
+        return ""
+    if fld == "name":
+        return pii.mask_name(text)
+    if fld == "id_number":
+        return pii.mask_id_number("".join(text.split())[:40])
+    if fld == "phone":
+        return pii.mask_phone(text.replace(" ", "").replace("-", "")[:40])
+    if fld in ("address", "notes"):
+        return text[:4] + "…" if len(text) > 4 else text[:1] + "*"
+    return text
+
+
+def _cell_safe(value) -> str:
+    return safe_cell("" if value is None else str(value))
+

@@ -1,0 +1,141 @@
+"""The error report (an XLSX streamed as errors come) and the raw writer (executemany / COPY)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from ..models import Resident
+from .common import (
+    _I,
+    COMPARED,
+    INSERT_COLUMNS,
+    REPORT_MAX_ROWS,
+    SCREEN_ERRORS,
+    UPDATED,
+    RowError,
+    _cell_safe,
+)
+
+
+class _Report:
+    """Keeps the first errors for the screen and streams every one into an XLSX (openpyxl write-only
+    mode writes rows to a temporary file as they come, so a million errors do not stay in memory)."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.first: list[RowError] = []
+        self.count = 0
+        self.bad_rows = 0
+        self._book = self._sheet = None
+
+    def add(self, error: RowError) -> None:
+        self.count += 1
+        if len(self.first) < SCREEN_ERRORS:
+            self.first.append(error)
+        if self.path is None or self.count > REPORT_MAX_ROWS:
+            return
+        if self._book is None:
+            from openpyxl import Workbook
+
+            self._book = Workbook(write_only=True)
+            self._sheet = self._book.create_sheet(_("Errors"))
+            self._sheet.append([_("Row"), _("Column"), _("Reason"), _("Value (masked)")])
+        self._sheet.append([error.row, _cell_safe(error.column), _cell_safe(error.reason), _cell_safe(error.value)])
+
+    def save(self) -> str:
+        if self._book is None:
+            return ""
+        if self.count > REPORT_MAX_ROWS:
+            self._sheet.append(["", "", _("… and %(n)d more") % {"n": self.count - REPORT_MAX_ROWS}, ""])
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._book.save(self.path)
+        return str(self.path)
+
+
+# --- Writing ----------------------------------------------------------------------------------------
+
+class _Writer:
+    TABLE = Resident._meta.db_table
+
+    def __init__(self, cursor, vendor: str):
+        self.cursor, self.vendor = cursor, vendor
+        cols = ", ".join(INSERT_COLUMNS)
+        self.copy_sql = f"COPY {self.TABLE} ({cols}) FROM STDIN"
+        self.insert_sql = f"INSERT INTO {self.TABLE} ({cols}) VALUES ({', '.join(['%s'] * len(INSERT_COLUMNS))})"
+        sets = ", ".join(f"{c} = %s" for c in UPDATED)
+        self.update_sql = f"UPDATE {self.TABLE} SET {sets} WHERE id = %s"
+        self.has_rows: dict[str, bool] = {}
+
+    def city_has_rows(self, city: str) -> bool:
+        # Asked once per city, before this import writes there: a city with no residents yet (the usual
+        # first import) needs no lookups at all. Rows this import adds are caught by its own duplicate
+        # check; a concurrent import into the same city fails on the unique constraint instead.
+        if city not in self.has_rows:
+            self.cursor.execute(f"SELECT 1 FROM {self.TABLE} WHERE city_code = %s LIMIT 1", [city])
+            self.has_rows[city] = self.cursor.fetchone() is not None
+        return self.has_rows[city]
+
+    def existing(self, city: str, indexes: list[str]) -> dict[str, tuple]:
+        """Blind index -> (id, index, *COMPARED) of the record holding it: never one of the newer records
+        stored beside it (duplicate_of), which hold the number only until their match is decided."""
+        out = {}
+        cols = "id, id_number_index, " + ", ".join(COMPARED)
+        for i in range(0, len(indexes), 500):
+            part = indexes[i:i + 500]
+            self.cursor.execute(f"SELECT {cols} FROM {self.TABLE} WHERE city_code = %s AND duplicate_of_id IS NULL "
+                                f"AND id_number_index IN ({', '.join(['%s'] * len(part))})", [city, *part])
+            for row in self.cursor.fetchall():
+                out[row[1]] = row
+        return out
+
+    def own_duplicates(self, holders: list[int], prefixes: tuple[str, ...]) -> dict[int, tuple]:
+        """Holder id -> (id, index, *COMPARED) of the oldest record stored beside it inside `prefixes`: what
+        an earlier import (or registration) of this importer made of the same person, so that importing
+        the same file again updates it, as it would a record of a person unknown elsewhere."""
+        out = {}
+        cols = "id, id_number_index, " + ", ".join(COMPARED) + ", duplicate_of_id"
+        for i in range(0, len(holders), 500):
+            part = holders[i:i + 500]
+            self.cursor.execute(f"SELECT {cols} FROM {self.TABLE} WHERE duplicate_of_id IN "
+                                f"({', '.join(['%s'] * len(part))}) AND anonymised_at IS NULL ORDER BY id", part)
+            for row in self.cursor.fetchall():
+                if row[2].startswith(prefixes):
+                    out.setdefault(row[-1], row[:-1])
+        return out
+
+    def insert(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self.vendor == "postgresql":
+            with self.cursor.cursor.copy(self.copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            self.cursor.executemany(self.insert_sql, rows)
+
+    def update(self, rows: list[tuple]) -> None:
+        if rows:
+            self.cursor.executemany(self.update_sql, rows)
+
+    def insert_beside(self, rows: list[tuple[tuple, int]]) -> None:
+        """Insert rows as newer records beside the ones holding their ID numbers: (insert row, holder id).
+        Few in a normal import (people registered by another jurisdiction), so a plain executemany."""
+        if rows:
+            cols = ", ".join(INSERT_COLUMNS) + ", duplicate_of_id"
+            sql = f"INSERT INTO {self.TABLE} ({cols}) VALUES ({', '.join(['%s'] * (len(INSERT_COLUMNS) + 1))})"
+            self.cursor.executemany(sql, [(*row, holder) for row, holder in rows])
+
+
+def _same(old: tuple, new: tuple) -> bool:
+    for k, name in enumerate(COMPARED, start=2):
+        a, b = old[k], new[_I[name]]
+        if isinstance(a, float) or isinstance(b, float):
+            if a is None or b is None or abs(a - b) > 1e-9:
+                return False
+        elif a != b:
+            return False
+    return True
+
+
