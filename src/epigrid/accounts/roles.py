@@ -16,7 +16,12 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor (read-only)")
 
 
-VIEW = "view"  # divisions, grids and the records under them
+# What each role may read is split by what the data tells: the outline of the map is not the public's
+# reports (names, addresses, photos), which are not the grid workers' GPS tracks, which are not the KPIs.
+MAP_VIEW = "map.view"  # divisions and grids: outlines, names, codes, counts, their grid workers
+INCIDENT_VIEW = "incident.view"  # every incident under the node: reporter name and address, photos
+PATROL_VIEW = "patrol.view"  # every patrol under the node: grid workers' GPS tracks; patrol plans
+KPI_VIEW = "kpi.view"  # KPI tables and their XLSX exports
 REGIONS_EDIT = "regions.edit"  # import GeoJSON, rename, assign grid workers
 USERS_MANAGE = "users.manage"
 AUDIT_VIEW = "audit.view"
@@ -24,6 +29,7 @@ AUDIT_VIEW = "audit.view"
 RESIDENTS_VIEW = "residents.view"  # see residents in scope, personal data masked
 RESIDENTS_EDIT = "residents.edit"  # add, change, import residents; review arrivals
 PII_REVEAL = "pii.reveal"  # see an ID number or phone in full, with a reason (audited)
+HEALTH_VIEW = "health.view"  # observations, check-ins and health alerts in scope
 HEALTH_RECORD = "health.record"  # enter check-ins, start and release observations
 # Grid patrol and incidents
 PATROL = "patrol"  # walk one's grids: start/end patrols, send track points
@@ -31,18 +37,50 @@ INCIDENT_REPORT = "incident.report"
 INCIDENT_MANAGE = "incident.manage"  # register, reject, dispatch, verify, close, evaluate
 INCIDENT_HANDLE = "incident.handle"  # handle incidents dispatched to oneself or one's unit
 
-_GRID_STAFF = {VIEW, RESIDENTS_VIEW, HEALTH_RECORD, PATROL, INCIDENT_REPORT, INCIDENT_HANDLE}
-_ADMIN = {VIEW, REGIONS_EDIT, USERS_MANAGE, RESIDENTS_VIEW, RESIDENTS_EDIT, PII_REVEAL, HEALTH_RECORD,
-          INCIDENT_REPORT, INCIDENT_MANAGE, INCIDENT_HANDLE}
+# A role without the node-wide read still reads its own records, where doing one of these actions:
+# an incident it reported (INCIDENT_REPORT) or that was dispatched to it (INCIDENT_HANDLE): its tasks;
+# a patrol it walked (PATROL): its own track. The selectors read this, nothing else spells the rule.
+OWN_RECORDS: dict[str, tuple[str, ...]] = {
+    INCIDENT_VIEW: (INCIDENT_REPORT, INCIDENT_HANDLE),
+    PATROL_VIEW: (PATROL,),
+}
+
+_READ_ALL = {MAP_VIEW, RESIDENTS_VIEW, HEALTH_VIEW, INCIDENT_VIEW, PATROL_VIEW, KPI_VIEW}
+# A grid worker walks one grid: its map, residents, observations, incidents and figures; of patrols only
+# their own (another worker of the same grid keeps their track).
+_GRID_STAFF = {MAP_VIEW, RESIDENTS_VIEW, HEALTH_VIEW, INCIDENT_VIEW, KPI_VIEW, HEALTH_RECORD, PATROL,
+               INCIDENT_REPORT, INCIDENT_HANDLE}
+_ADMIN = _READ_ALL | {REGIONS_EDIT, USERS_MANAGE, RESIDENTS_EDIT, PII_REVEAL, HEALTH_RECORD, INCIDENT_REPORT,
+                      INCIDENT_MANAGE, INCIDENT_HANDLE}
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CITY_COMMANDER: frozenset(_ADMIN | {AUDIT_VIEW}),
     Role.DISTRICT_ADMIN: frozenset(_ADMIN),
     Role.STREET_ADMIN: frozenset(_ADMIN),
-    Role.COMMUNITY_WORKER: frozenset(_GRID_STAFF | {RESIDENTS_EDIT, PII_REVEAL, INCIDENT_MANAGE}),
+    # Manages the community's incidents and supervises its grid workers' patrols.
+    Role.COMMUNITY_WORKER: frozenset(_GRID_STAFF | {PATROL_VIEW, RESIDENTS_EDIT, PII_REVEAL, INCIDENT_MANAGE}),
     Role.GRID_WORKER: frozenset(_GRID_STAFF),
-    Role.VOLUNTEER: frozenset({VIEW, INCIDENT_REPORT}),
-    Role.CHARITY_STAFF: frozenset({VIEW}),
-    Role.CONSULTANT: frozenset({VIEW}),
+    # Reports incidents in the community and sees its own tasks (OWN_RECORDS), and the community's map to
+    # place a report; not the community's incidents, tracks or figures.
+    Role.VOLUNTEER: frozenset({MAP_VIEW, INCIDENT_REPORT}),
+    # Their modules (charity: donations and disclosure; consult: consultations) are not built yet: nothing
+    # of grid control is their work, not even the map (it names the grid workers).
+    Role.CHARITY_STAFF: frozenset(),
+    Role.CONSULTANT: frozenset(),
     # Read-only: sees everything under its node, including the audit log, and changes nothing.
-    Role.AUDITOR: frozenset({VIEW, RESIDENTS_VIEW, AUDIT_VIEW}),
+    Role.AUDITOR: frozenset(_READ_ALL | {AUDIT_VIEW}),
 }
+
+# The roles whose work lives in modules still to come: their home page says so.
+PENDING_MODULE_ROLES = frozenset({Role.CHARITY_STAFF, Role.CONSULTANT})
+
+SCOPE_NODE, SCOPE_OWN, SCOPE_NONE = "node", "own", "none"
+
+
+def role_scope(role: str, action: str) -> str:
+    """How far a role may do `action`: over its whole node, only on its own records, or not at all."""
+    actions = ROLE_ACTIONS[role]
+    if action in actions:
+        return SCOPE_NODE
+    if any(a in actions for a in OWN_RECORDS.get(action, ())):
+        return SCOPE_OWN
+    return SCOPE_NONE

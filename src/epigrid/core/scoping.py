@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from epigrid.accounts.roles import ROLE_ACTIONS
+from epigrid.accounts.roles import OWN_RECORDS, ROLE_ACTIONS
 
 from .principals import SYSTEM, is_user
 from .validators import is_ascii_digits
@@ -70,7 +70,7 @@ def prefix_q(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
-def user_prefixes(user, action: str = "view") -> tuple[str, ...]:
+def user_prefixes(user, action: str) -> tuple[str, ...]:
     """The minimal set of code prefixes under which `user` may do `action` (empty: nowhere). SYSTEM may do
     anything anywhere (the empty prefix); PUBLIC and link principals hold no jurisdiction at all: the
     services that accept them check the one record they may touch. An anonymous visitor (Django's
@@ -119,8 +119,14 @@ def can(user, action: str) -> bool:
     return bool(user_prefixes(user, action))
 
 
+def may_read(user, action: str) -> bool:
+    """Whether the user reads any record of `action`'s kind: node-wide, or only their own (OWN_RECORDS)."""
+    return can(user, action) or any(can(user, a) for a in OWN_RECORDS.get(action, ()))
+
+
 class ScopedQuerySet(QuerySet):
-    def restrict(self, user, action: str = "view") -> QuerySet:
+    def restrict(self, user, action: str) -> QuerySet:
+        # No default action: each read names what it reads (accounts.roles), so no page inherits a broad one.
         prefixes = user_prefixes(user, action)
         if not prefixes:
             return self.none()

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from epigrid.accounts.roles import HEALTH_RECORD, RESIDENTS_VIEW
+from epigrid.accounts.roles import HEALTH_RECORD, HEALTH_VIEW
 from epigrid.core.errors import NotFound
 from epigrid.core.scoping import code_level, code_prefix, in_scope, prefix_q, user_prefixes
 
@@ -27,7 +27,7 @@ def _within(qs, within: str):
 
 
 def observations_list(*, user, status: str = "", kind: str = "", within: str = "", colour: str = "",
-                      reason: str = "", mine: bool = False, action: str = RESIDENTS_VIEW):
+                      reason: str = "", mine: bool = False, action: str = HEALTH_VIEW):
     qs = (Observation.objects.restrict(user, action)
           .select_related("resident", "resident__health_status", "worker"))
     qs = _within(qs, within)
@@ -44,7 +44,7 @@ def observations_list(*, user, status: str = "", kind: str = "", within: str = "
     return qs
 
 
-def observation_get(*, user, uid, action: str = RESIDENTS_VIEW) -> Observation:
+def observation_get(*, user, uid, action: str = HEALTH_VIEW) -> Observation:
     obs = None
     if _is_uuid(uid):
         obs = observations_list(user=user, action=action).filter(uid=uid).first()
@@ -91,7 +91,7 @@ def checkins_of(*, observation: Observation):
 
 
 def alerts_list(*, user, status: str = "", kind: str = "", within: str = "", observation=None,
-                action: str = RESIDENTS_VIEW):
+                action: str = HEALTH_VIEW):
     qs = Alert.objects.restrict(user, action).select_related("observation", "observation__resident")
     qs = _within(qs, within)
     if status:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from epigrid.accounts.roles import HEALTH_RECORD, RESIDENTS_VIEW
+from epigrid.accounts.roles import HEALTH_RECORD, HEALTH_VIEW
 from epigrid.core import pii
 from epigrid.core.errors import NotFound, ServiceError
 from epigrid.core.scoping import can, in_scope
@@ -74,7 +74,7 @@ def today_checkin(request, uid):
 
 @login_required
 def observation_list(request):
-    if not can(request.user, RESIDENTS_VIEW):
+    if not can(request.user, HEALTH_VIEW):
         return render(request, "regions/no_jurisdiction.html", status=403)
     g = request.GET
     filters = {"status": g.get("status", "active"), "kind": g.get("kind", ""), "colour": g.get("colour", ""),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from epigrid.accounts.models import User
-from epigrid.accounts.roles import VIEW
+from epigrid.accounts.roles import KPI_VIEW
 from epigrid.core.errors import FieldError, NotFound, ServiceError
 from epigrid.core.exports import safe_cell
 from epigrid.core.scoping import LEVELS, PREFIX_DIGITS, code_level, code_prefix, in_scope, prefix_q
@@ -86,7 +86,7 @@ def kpi_table(*, user, within: str, by: str | None = None, date_from: date | Non
               date_to: date | None = None) -> dict:
     """Rows of figures per child node of `within` (a division or grid code in the user's scope)."""
     level = code_level(within) if isinstance(within, str) else None
-    if level is None or not in_scope(user, VIEW, within):
+    if level is None or not in_scope(user, KPI_VIEW, within):
         raise NotFound(_("No such division."))
     by = by or DEFAULT_BY[level]
     if by not in BY_LEVELS or (by != "worker" and LEVELS.index(by) <= LEVELS.index(level)):
@@ -96,7 +96,7 @@ def kpi_table(*, user, within: str, by: str | None = None, date_from: date | Non
     prefix = code_prefix(within)
     where = {"level": by, "day__gte": date_from, "day__lte": date_to}
     scope = prefix_q("node_code", prefix)
-    sums = (KpiDaily.objects.restrict(user, VIEW).filter(scope, **where).values("node_code", "user_id")
+    sums = (KpiDaily.objects.restrict(user, KPI_VIEW).filter(scope, **where).values("node_code", "user_id")
             .annotate(**{k: Sum(k) for k in COUNTERS}))
     rows = {(r["node_code"], r["user_id"]): r for r in sums}
     planned = _planned(user, prefix, by, days)
@@ -120,7 +120,7 @@ def _planned(user, prefix: str, by: str, days: int) -> dict[str, int]:
     if by == "worker":
         return {}
     digits = PREFIX_DIGITS[by]
-    plans = (PatrolPlan.objects.restrict(user, VIEW).filter(prefix_q("grid_code", prefix))
+    plans = (PatrolPlan.objects.restrict(user, KPI_VIEW).filter(prefix_q("grid_code", prefix))
              .annotate(p=Substr("grid_code", 1, digits)).values("p").annotate(n=Sum("times_per_day")))
     pad = 15 if by == "grid" else 12
     return {r["p"].ljust(pad, "0"): r["n"] * days for r in plans if r["n"]}

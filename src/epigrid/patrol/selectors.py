@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from epigrid.accounts.roles import INCIDENT_MANAGE, PATROL, VIEW
+from epigrid.accounts.roles import INCIDENT_MANAGE, INCIDENT_VIEW, OWN_RECORDS, PATROL, PATROL_VIEW
 from epigrid.core.errors import NotFound
+from epigrid.core.principals import is_user
 
 from .categories import categories_ensure
 from .models import Incident, IncidentCategory, IncidentPhoto, Notification, Patrol, PatrolPlan, TrackPoint
@@ -34,8 +35,31 @@ def category_choices() -> list[tuple[str, str]]:
     return [(c.code, f"{c.parent.label} · {c.label}" if c.parent else c.label) for c in cats if c.pk not in parents]
 
 
+def incidents_visible(user):
+    """The one rule of which incidents a user reads (list, page, photos, API, workflow steps): every
+    incident under the nodes where the role has INCIDENT_VIEW, and, where it only reports or handles
+    (a volunteer), its own tasks: those it reported or that were dispatched to it, still within its node."""
+    qs = Incident.objects.restrict(user, INCIDENT_VIEW)
+    if not is_user(user):
+        return qs
+    report_action, handle_action = OWN_RECORDS[INCIDENT_VIEW]
+    own = (Incident.objects.restrict(user, report_action).filter(reporter=user)
+           | Incident.objects.restrict(user, handle_action).filter(assignee=user))
+    return qs | own
+
+
+def patrols_visible(user):
+    """Patrols a user reads (and so their GPS tracks): every one under the nodes where the role has
+    PATROL_VIEW, and a grid worker's own."""
+    qs = Patrol.objects.restrict(user, PATROL_VIEW)
+    if not is_user(user):
+        return qs
+    (own_action,) = OWN_RECORDS[PATROL_VIEW]
+    return qs | Patrol.objects.restrict(user, own_action).filter(worker=user)
+
+
 def incident_get(*, user, incident_id: int) -> Incident:
-    incident = (Incident.objects.restrict(user, VIEW).filter(pk=incident_id)
+    incident = (incidents_visible(user).filter(pk=incident_id)
                 .select_related("category", "reporter", "assignee").first())
     if incident is None:
         raise NotFound(_("No such incident."))
@@ -65,7 +89,7 @@ def incident_actions_for(*, user, incident: Incident) -> list[str]:
 
 
 def incidents_list(*, user, state: str | None = None, within: str | None = None, mine: bool = False):
-    qs = Incident.objects.restrict(user, VIEW).select_related("category")
+    qs = incidents_visible(user).select_related("category")
     if state:
         qs = qs.filter(state=state)
     if within:
@@ -83,29 +107,29 @@ def todo(*, user):
     """What waits for this user: incidents dispatched to them, those they reported that are handled
     (to verify), and, for managers, those to register, dispatch, verify or close."""
     mine = Q(state=S.DISPATCHED, assignee=user) | Q(state=S.HANDLED, reporter=user)
-    qs = Incident.objects.restrict(user, VIEW).filter(mine)
+    qs = incidents_visible(user).filter(mine)
     managed = Incident.objects.restrict(user, INCIDENT_MANAGE).filter(
         state__in=(S.REPORTED, S.REGISTERED, S.HANDLED, S.VERIFIED))
     return (qs | managed).select_related("category").order_by("deadline", "reported_at")
 
 
 def photo_get(*, user, photo_id: int) -> IncidentPhoto:
-    photo = IncidentPhoto.objects.restrict(user, VIEW).filter(pk=photo_id).first()
+    photo = IncidentPhoto.objects.filter(pk=photo_id, incident__in=incidents_visible(user)).first()
     if photo is None:
         raise NotFound(_("No such photo."))
     return photo
 
 
 def patrol_get(*, user, patrol_id: int) -> Patrol:
-    """A patrol: its worker sees it, and whoever may view its grid."""
-    patrol = Patrol.objects.restrict(user, VIEW).filter(pk=patrol_id).select_related("worker").first()
+    """A patrol: its worker sees it, and whoever may view the patrols of its grid."""
+    patrol = patrols_visible(user).filter(pk=patrol_id).select_related("worker").first()
     if patrol is None:
         raise NotFound(_("No such patrol."))
     return patrol
 
 
 def patrols_list(*, user, within: str | None = None, mine: bool = False):
-    qs = Patrol.objects.restrict(user, VIEW).select_related("worker")
+    qs = patrols_visible(user).select_related("worker")
     if mine:
         qs = qs.filter(worker=user)
     if within:
@@ -128,11 +152,20 @@ def patrol_track(patrol: Patrol) -> dict:
     return {"type": "LineString", "coordinates": coords}
 
 
-def patrol_plan_get(*, user, grid_code: str) -> PatrolPlan | None:
-    from epigrid.regions.selectors import grid_get
+def patrol_plan_readable(user, grid_code: str) -> bool:
+    """A grid's patrol plan (its checkpoints) is read by who sees the grid's patrols and who walks it."""
+    from epigrid.core.scoping import in_scope
 
-    grid_get(user=user, code=grid_code)  # 404 outside the scope
-    return PatrolPlan.objects.restrict(user, VIEW).filter(grid_code=grid_code).prefetch_related("checkpoints").first()
+    return any(in_scope(user, action, grid_code) for action in (PATROL_VIEW, *OWN_RECORDS[PATROL_VIEW]))
+
+
+def patrol_plan_get(*, user, grid_code: str) -> PatrolPlan | None:
+    from epigrid.regions.models import Grid
+
+    if not isinstance(grid_code, str) or not patrol_plan_readable(user, grid_code) or \
+            not Grid.objects.filter(code=grid_code).exists():
+        raise NotFound(_("No such grid."))
+    return PatrolPlan.objects.filter(grid_code=grid_code).prefetch_related("checkpoints").first()
 
 
 def notifications_for(*, user, unread: bool = False):

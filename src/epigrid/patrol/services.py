@@ -20,9 +20,9 @@ from epigrid.accounts.roles import (
     INCIDENT_HANDLE,
     INCIDENT_MANAGE,
     INCIDENT_REPORT,
+    INCIDENT_VIEW,
     PATROL,
     ROLE_ACTIONS,
-    VIEW,
 )
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ServiceError
@@ -167,7 +167,9 @@ def _actor_name(actor: Actor, fallback: str = "") -> str:
 # ---------------------------------------------------------------- the workflow steps
 
 def _load(actor, incident_id: int) -> Incident:
-    incident = (Incident.objects.restrict(actor, VIEW).filter(pk=incident_id).select_related("category").first()
+    from .selectors import incidents_visible
+
+    incident = (incidents_visible(actor).filter(pk=incident_id).select_related("category").first()
                 if isinstance(incident_id, int) else None)
     if incident is None:
         raise NotFound(_("No such incident."))
@@ -257,7 +259,7 @@ def incident_reject(*, actor: Actor, incident_id: int, reason: str, duplicate_of
             errors.append(FieldError("reason", _("must be one of %(r)s") % {"r": ", ".join(REJECT_REASONS)}))
             return None
         if reason == "duplicate":
-            original = (Incident.objects.restrict(actor, VIEW).filter(pk=duplicate_of).first()
+            original = (Incident.objects.restrict(actor, INCIDENT_VIEW).filter(pk=duplicate_of).first()
                         if isinstance(duplicate_of, int) and duplicate_of != incident.pk else None)
             if original is None:
                 errors.append(FieldError("duplicate_of", _("name another incident of your jurisdiction")))

@@ -12,11 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from epigrid.accounts.roles import INCIDENT_REPORT, PATROL
+from epigrid.accounts.roles import INCIDENT_REPORT, INCIDENT_VIEW, KPI_VIEW, PATROL
 from epigrid.core.errors import NotFound, ServiceError
 from epigrid.core.principals import PUBLIC
 from epigrid.core.ratelimit import rate_limit
-from epigrid.core.scoping import can, user_prefixes
+from epigrid.core.scoping import can, may_read, user_prefixes
+from epigrid.core.views import refused
 from epigrid.regions.selectors import home_nodes
 
 from . import kpis, selectors, services
@@ -39,6 +40,8 @@ def _error(request, exc: ServiceError) -> None:
 @login_required
 def patrol_home(request):
     """The grid worker's phone page: the patrol button, report, and what waits for them."""
+    if not may_read(request.user, INCIDENT_VIEW):
+        return refused(request)
     return render(request, "patrol/home.html", {
         "patrol": selectors.active_patrol(user=request.user),
         "can_patrol": can(request.user, PATROL),
@@ -52,6 +55,8 @@ def patrol_home(request):
 
 @login_required
 def report(request):
+    if not can(request.user, INCIDENT_REPORT):
+        return refused(request)
     context = {"categories": selectors.category_choices(), "values": {}, "errors": {},
                "patrol": selectors.active_patrol(user=request.user)}
     if request.method == "POST":
@@ -124,6 +129,8 @@ def public_report_qr(request, code: str, fmt: str):
 
 @login_required
 def incident_list(request):
+    if not may_read(request.user, INCIDENT_VIEW):
+        return refused(request)
     state = request.GET.get("state") or None
     if state not in Incident.State.values:
         state = None
@@ -178,7 +185,8 @@ def patrol_page(request, patrol_id: int):
     patrol = _or_404(selectors.patrol_get, user=request.user, patrol_id=patrol_id)
     import json
 
-    checkpoints = list(Checkpoint.objects.restrict(request.user).filter(grid_code=patrol.grid_code)
+    # Whoever may read this patrol may read the checkpoints it was walked against.
+    checkpoints = list(Checkpoint.objects.filter(grid_code=patrol.grid_code)
                        .values("name", "lon", "lat", "radius_m"))
     return render(request, "patrol/patrol.html", {
         "patrol": patrol, "track": json.dumps(selectors.patrol_track(patrol)),
@@ -247,6 +255,8 @@ def _date(value):
 
 @login_required
 def kpi_page(request):
+    if not can(request.user, KPI_VIEW):
+        return refused(request)
     within = request.GET.get("within", "")
     if not within:
         nodes = home_nodes(user=request.user)

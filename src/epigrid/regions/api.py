@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from epigrid.accounts.roles import MAP_VIEW
 from epigrid.core.api import ERRORS, Pagination
 from epigrid.core.errors import FieldError, NotFound, ServiceError
 from epigrid.core.geo import from_wgs84, in_china, to_wgs84
@@ -144,7 +145,7 @@ def locate_point(request, q: Query[LocateQuery]):
     if not in_china(lon, lat):
         raise NotFound(_("The point lies outside China."))
     code = locate(lon, lat)
-    if code is None or not in_scope(request.user, "view", code):
+    if code is None or not in_scope(request.user, MAP_VIEW, code):
         raise NotFound(_("No grid of your jurisdiction contains this point."))
     return {"lon": round(lon, 7), "lat": round(lat, 7), "grid": selectors.grid_get(user=request.user, code=code)}
 

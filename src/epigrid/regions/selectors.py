@@ -8,7 +8,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
-from epigrid.accounts.roles import VIEW
+from epigrid.accounts.roles import MAP_VIEW
 from epigrid.core.errors import NotFound
 from epigrid.core.scoping import (
     LEVELS,
@@ -37,14 +37,14 @@ def _light(divisions):
 
 
 def division_get(*, user, code: str) -> Division:
-    division = _light(Division.objects.restrict(user, VIEW).filter(code=code)).first()
+    division = _light(Division.objects.restrict(user, MAP_VIEW).filter(code=code)).first()
     if division is None:
         raise NotFound(_("No such division."))
     return division
 
 
 def grid_get(*, user, code: str) -> Grid:
-    grid = Grid.objects.restrict(user, VIEW).filter(code=code).select_related("community").first()
+    grid = Grid.objects.restrict(user, MAP_VIEW).filter(code=code).select_related("community").first()
     if grid is None:
         raise NotFound(_("No such grid."))
     return grid
@@ -52,7 +52,7 @@ def grid_get(*, user, code: str) -> Grid:
 
 def home_nodes(*, user) -> list[Division | Grid]:
     """The top nodes of the user's jurisdiction: where their pages and maps start."""
-    prefixes = user_prefixes(user, VIEW)
+    prefixes = user_prefixes(user, MAP_VIEW)
     codes = {m.node_code for m in user.memberships.all() if code_prefix(m.node_code) in prefixes}
     divisions = list(_light(Division.objects.filter(code__in=codes)))
     grids = list(Grid.objects.filter(code__in=codes))
@@ -65,7 +65,7 @@ def division_children(*, user, parent: str | None, checked: Division | None = No
     if not parent:
         return [n for n in home_nodes(user=user) if isinstance(n, Division)]
     checked or division_get(user=user, code=parent)  # 404 outside the scope
-    return list(_light(Division.objects.restrict(user, VIEW).filter(parent__code=parent)))
+    return list(_light(Division.objects.restrict(user, MAP_VIEW).filter(parent__code=parent)))
 
 
 def grids_within(*, user, code: str, checked: Division | None = None):
@@ -74,7 +74,7 @@ def grids_within(*, user, code: str, checked: Division | None = None):
         raise NotFound(_("No such division."))
     if checked is None:
         (grid_get if len(code) == 15 else division_get)(user=user, code=code)  # 404 outside the scope
-    return Grid.objects.restrict(user, VIEW).filter(prefix_q("code", code_prefix(code)))
+    return Grid.objects.restrict(user, MAP_VIEW).filter(prefix_q("code", code_prefix(code)))
 
 
 def ancestors(code: str, user=None) -> list[Division]:
@@ -89,7 +89,7 @@ def ancestors(code: str, user=None) -> list[Division]:
         codes.append(code[:digits].ljust(12, "0"))
     chain = list(Division.objects.filter(code__in=codes).exclude(code=code).order_by("code"))
     for d in chain:
-        d.linked = user is not None and in_scope(user, VIEW, d.code)
+        d.linked = user is not None and in_scope(user, MAP_VIEW, d.code)
     return chain
 
 
@@ -116,7 +116,7 @@ def map_layer(*, user, within: str, figure: str = "area", max_grids: int = 5000)
             features.append(_feature("grid", code, name, _round(values.get(code)), geometry))
         kind = "grid"
     else:
-        children = Division.objects.restrict(user, VIEW).filter(parent__code=within).exclude(map_geometry="")
+        children = Division.objects.restrict(user, MAP_VIEW).filter(parent__code=within).exclude(map_geometry="")
         values = _division_values(grids, children, expression)
         for child in children.values("code", "name", "map_geometry"):
             features.append(_feature("division", child["code"], child["name"],
@@ -148,7 +148,7 @@ def regions_export(*, user, within: str) -> dict:
         divisions, grids = [], [grid]
     else:
         division = division_get(user=user, code=within)
-        divisions = list(Division.objects.restrict(user, VIEW).filter(prefix_q("code", code_prefix(within)))
+        divisions = list(Division.objects.restrict(user, MAP_VIEW).filter(prefix_q("code", code_prefix(within)))
                          .select_related("parent"))
         grids = list(grids_within(user=user, code=division.code).select_related("community"))
     features = []
@@ -173,7 +173,7 @@ def home_overview(*, user) -> list[dict]:
     """Each top node of the user's jurisdiction with its grid count and area, for the home page."""
     out = []
     for node in home_nodes(user=user):
-        grids = Grid.objects.restrict(user, VIEW).filter(prefix_q("code", code_prefix(node.code)))
+        grids = Grid.objects.restrict(user, MAP_VIEW).filter(prefix_q("code", code_prefix(node.code)))
         totals = grids.aggregate(n=Count("id"), area=Sum("area_m2"))
         out.append({"node": node, "kind": "grid" if len(node.code) == 15 else "division",
                     "level": getattr(node, "level", "grid"), "grid_count": totals["n"],

@@ -12,6 +12,7 @@ from epigrid.core.errors import NotFound, ServiceError
 from epigrid.core.middleware import client_ip
 from epigrid.core.principals import PUBLIC
 from epigrid.core.scoping import can, in_scope
+from epigrid.core.views import refused
 from epigrid.regions.links import community_from_token, community_token, qr_response
 
 from . import arrivals, selectors
@@ -57,7 +58,7 @@ def arrival_qr(request, code, fmt):
 @login_required
 def arrival_list(request):
     if not can(request.user, RESIDENTS_VIEW):
-        raise Http404
+        return refused(request)
     qs = Arrival.objects.restrict(request.user, RESIDENTS_VIEW).select_related("resident")
     if request.GET.get("pending"):
         qs = qs.filter(reviewed_at__isnull=True)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from epigrid.accounts.roles import PII_REVEAL, RESIDENTS_EDIT, RESIDENTS_VIEW
 from epigrid.core.errors import NotFound, ServiceError
 from epigrid.core.scoping import can, in_scope
+from epigrid.core.views import refused
 
 from . import selectors, services
 from .forms import ResidentForm, RevealForm
@@ -59,7 +60,7 @@ def _list_params(request) -> dict:
 @login_required
 def resident_list(request):
     if not can(request.user, RESIDENTS_VIEW):
-        raise Http404
+        return refused(request)
     params = _list_params(request)
     url = f"{reverse('residents')}?{urlencode(params)}" if params else reverse("residents")
     htmx = bool(request.headers.get("HX-Request"))
@@ -97,7 +98,7 @@ def resident_list(request):
 @login_required
 def resident_new(request):
     if not can(request.user, RESIDENTS_EDIT):
-        raise Http404
+        return refused(request)
     form = ResidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -141,7 +142,7 @@ def resident_reveal(request, uid):
 @login_required
 def match_list(request):
     if not can(request.user, RESIDENTS_EDIT):
-        raise Http404
+        return refused(request)
     page = Paginator(selectors.matches_pending(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "residents/matches.html", {"page": page})
 
