@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epigrid.accounts.roles import RESIDENTS_EDIT
-from epigrid.core.audit import audit_record
 from epigrid.core import places
+from epigrid.core.audit import audit_record
 from epigrid.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ServiceError
 from epigrid.core.principals import PUBLIC, SYSTEM, Actor, actor_user, service
 from epigrid.core.ratelimit import rate_limit
