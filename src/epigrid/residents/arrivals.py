@@ -104,7 +104,7 @@ def _clean_arrival(data: dict, today: datetime.date, errors: list) -> dict:
 
     out = {}
     picked = bool(data.get("origin_province_code"))  # picked from the lists: the typed text is optional
-    for field, limit, required in (("origin_province", 30, not picked), ("origin_city", 30, False),
+    for field, limit, required in (("origin_province", 30, not picked), ("origin_city", 30, not picked),
                                    ("transport_number", 30, False), ("places_14d", 300, False)):
         value = data.get(field)
         value = value.strip() if isinstance(value, str) else value
