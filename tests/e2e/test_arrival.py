@@ -22,7 +22,7 @@ def test_arrival_on_a_phone_then_the_grid_worker_sees_the_observation(live_city,
     grid = Grid.objects.filter(code__startswith="110101").order_by("code").first()
     user_add(actor=SYSTEM, username="gw", role="grid_worker", node_code=grid.code, password=PASSWORD)
     grid_set_workers(actor=SYSTEM, grid_code=grid.code, usernames=["gw"])
-    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
+    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["420000"], observe_all=False, days=14)
 
     phone.goto(f"{live_city.url}/a/{community_token(grid.community.code, 'arrival')}/")
     assert phone.locator("#notice").is_visible()

@@ -46,7 +46,7 @@ def test_a_forged_or_unknown_link_is_a_404(community):
 def test_registration_from_a_risk_origin_starts_home_observation(community, settings):
     from epigrid.health.models import Observation
 
-    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
+    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["420000"], observe_all=False, days=14)
     response = register(community)
     assert response.status_code == 200 and 'data-testid="arrival-done"' in response.content.decode()
     arrival = Arrival.objects.get()
@@ -60,8 +60,8 @@ def test_registration_from_a_risk_origin_starts_home_observation(community, sett
 
 
 def test_the_nearest_policy_wins_and_no_risk_no_observation(community):
-    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
-    arrival_policy_set(actor=SYSTEM, node_code=community.code, risk_origins=["广东省"], observe_all=False, days=7)
+    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["420000"], observe_all=False, days=14)
+    arrival_policy_set(actor=SYSTEM, node_code=community.code, risk_origins=["440000"], observe_all=False, days=7)
     register(community)
     assert not Arrival.objects.get().observation_started
 
@@ -126,7 +126,7 @@ def test_staff_print_the_qr_code_and_review_arrivals(community, alice, bob, api)
 
 
 def test_an_arrival_whose_observation_period_is_over_needs_none(community):
-    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["湖北省"], observe_all=False, days=14)
+    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["420000"], observe_all=False, days=14)
     response = register(community, arrival_date=(datetime.date.today() - datetime.timedelta(days=20)).isoformat())
     assert response.status_code == 200
     assert not Arrival.objects.get().observation_started

@@ -67,7 +67,7 @@ def demo_people_build(*, seed: int = 1, residents: int = 40) -> dict:
             "address": f"{int(rng.integers(1, 20))}号楼{int(rng.integers(1, 6))}单元{int(rng.integers(101, 1802))}",
             "lon": lon, "lat": lat, "tags": TAGS[int(rng.integers(len(TAGS)))]})
 
-    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["湖北省", "武汉市"], observe_all=False,
+    arrival_policy_set(actor=SYSTEM, node_code="110000000000", risk_origins=["420000"], observe_all=False,
                        days=14)
     today = timezone.localdate()
     for i, (province, city) in enumerate([("湖北省", "武汉市"), ("湖北省", "孝感市"), ("广东省", "广州市"),

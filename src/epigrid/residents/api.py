@@ -144,6 +144,10 @@ class ArrivalOut(Schema):
     grid_code: str
     origin_province: str
     origin_city: str
+    origin_province_code: str
+    origin_city_code: str
+    origin_district_code: str
+    from_risk_origin: bool
     arrival_date: date
     transport: str
     transport_number: str
@@ -159,12 +163,14 @@ class ArrivalOut(Schema):
 
 class ArrivalQuery(Schema):
     pending: bool = Field(False, description="Only those not yet reviewed")
+    risk: bool = Field(False, description="Only those from a risk origin")
 
 
 @router.get("/arrivals", response={200: list[ArrivalOut], **ERRORS}, summary="Arrivals in your jurisdiction")
 @paginate(Pagination, page_size=50)
 def arrival_list(request, q: Query[ArrivalQuery]):
     qs = Arrival.objects.restrict(request.user, RESIDENTS_VIEW).select_related("resident")
+    qs = qs.filter(from_risk_origin=True) if q.risk else qs
     return qs.filter(reviewed_at__isnull=True) if q.pending else qs
 
 
@@ -176,7 +182,8 @@ def arrival_review(request, uid: UUID):
 
 class PolicyIn(Schema):
     risk_origins: list[str] = Field(default_factory=list, max_length=200,
-                                    description="Provinces or cities (as written: 湖北省, 武汉市)")
+                                    description="GB/T 2260 codes of provinces or cities (420000 covers all of "
+                                                "湖北省, 420100 is 武汉市)")
     observe_all: bool = False
     days: int = 14
 
@@ -184,12 +191,19 @@ class PolicyIn(Schema):
 class PolicyOut(Schema):
     node_code: str
     risk_origins: list[str]
+    risk_origin_names: list[str]
     observe_all: bool
     days: int
 
     @staticmethod
     def resolve_risk_origins(obj):
         return sorted(obj.origins)
+
+    @staticmethod
+    def resolve_risk_origin_names(obj):
+        from epigrid.core.places import names
+
+        return [names().get(code, code) for code in sorted(obj.origins)]
 
 
 @router.put("/arrival-policies/{code}", response={200: PolicyOut, **ERRORS},

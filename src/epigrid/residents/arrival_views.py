@@ -62,6 +62,8 @@ def arrival_list(request):
     qs = Arrival.objects.restrict(request.user, RESIDENTS_VIEW).select_related("resident")
     if request.GET.get("pending"):
         qs = qs.filter(reviewed_at__isnull=True)
+    if request.GET.get("risk"):
+        qs = qs.filter(from_risk_origin=True)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     # Arrivals of people already registered in the user's own jurisdiction: one click to decide.
     to_decide = set(selectors.matches_pending(user=request.user).filter(

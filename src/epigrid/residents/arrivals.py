@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epigrid.accounts.roles import RESIDENTS_EDIT
+from epigrid.core import places
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ServiceError
 from epigrid.core.principals import PUBLIC, SYSTEM, Actor, actor_user, service
@@ -34,7 +35,40 @@ def arrival_policy(community_code: str) -> tuple[set[str], bool, int]:
     for code in sorted(policies, key=lambda c: len(code_prefix(c)), reverse=True):
         p = policies[code]
         return p.origins, p.observe_all, p.days
-    return set(settings.ARRIVAL_RISK_ORIGINS), False, settings.OBSERVATION_DAYS
+    return default_risk_codes(), False, settings.OBSERVATION_DAYS
+
+
+def default_risk_codes() -> set[str]:
+    """The settings' default risk origins as codes: codes are taken as they are, names normalised."""
+    out = set()
+    for item in settings.ARRIVAL_RISK_ORIGINS:
+        place = places.normalise(item) if not item.isdigit() else None
+        code = place.code if place else item
+        if code in places.names():
+            out.add(code)
+    return out
+
+
+def origin_place(data: dict, errors: list) -> places.Place:
+    """The origin as codes: the province/city picked from the lists when given, else what was typed,
+    normalised. An origin that cannot be recognised asks the person to pick it from the lists."""
+    names = places.names()
+    province = str(data.get("origin_province_code") or "").strip()
+    city = str(data.get("origin_city_code") or "").strip()
+    if province or city:
+        if province not in names or not province.endswith("0000"):
+            errors.append(FieldError("origin_province_code", _("please pick a province from the list")))
+            return places.Place()
+        if city and (city not in names or not city.startswith(province[:2]) or city.endswith("0000")):
+            errors.append(FieldError("origin_city_code", _("please pick a city of that province from the list")))
+            return places.Place()
+        return places.Place(province=province, city=city)
+    place = places.normalise(str(data.get("origin_province") or ""), str(data.get("origin_city") or ""))
+    if not place.known:
+        errors.append(FieldError("origin_province_code",
+                                 _("we could not recognise this place: please pick the province and city "
+                                   "from the lists")))
+    return place
 
 
 @service
@@ -47,17 +81,20 @@ def arrival_policy_set(*, actor: Actor, node_code: str, risk_origins: list[str],
     errors = []
     if not 1 <= days <= 60:
         errors.append(FieldError("days", _("between 1 and 60")))
-    for origin in risk_origins:
-        if problem := text_problem(origin, max_length=30):
-            errors.append(FieldError("risk_origins", problem))
+    names = places.names()
+    codes = sorted({str(o).strip() for o in risk_origins})
+    for code in codes:
+        # Only province or city codes: a policy is picked from the tree of provinces and cities.
+        if code not in names or not code.endswith("00"):
+            errors.append(FieldError("risk_origins", _("%(code)s is not a province or city code") % {"code": code}))
     if errors:
         raise ServiceError(_("Please correct the marked fields."), errors)
     with transaction.atomic():
         policy, _created = ArrivalPolicy.objects.update_or_create(node_code=node_code, defaults={
-            "risk_origins": "\n".join(o.strip() for o in risk_origins), "observe_all": observe_all, "days": days,
+            "risk_origins": "\n".join(codes), "observe_all": observe_all, "days": days,
             "updated_at": timezone.now()})
         audit_record(actor=actor, action="arrival_policy.set", object_type="arrival_policy", object_id=node_code,
-                     jurisdiction_code=node_code, changes={"risk_origins": risk_origins, "observe_all": observe_all,
+                     jurisdiction_code=node_code, changes={"risk_origins": codes, "observe_all": observe_all,
                                                            "days": days})
     return policy
 
@@ -66,7 +103,8 @@ def _clean_arrival(data: dict, today: datetime.date, errors: list) -> dict:
     from epigrid.health.services import clean_symptoms, clean_temperature
 
     out = {}
-    for field, limit, required in (("origin_province", 30, True), ("origin_city", 30, True),
+    picked = bool(data.get("origin_province_code"))  # picked from the lists: the typed text is optional
+    for field, limit, required in (("origin_province", 30, not picked), ("origin_city", 30, not picked),
                                    ("transport_number", 30, False), ("places_14d", 300, False)):
         value = data.get(field)
         value = value.strip() if isinstance(value, str) else value
@@ -118,6 +156,10 @@ def arrival_register(*, actor: Actor, community_code: str, data: dict, client: s
     today = today or timezone.localdate()
     errors: list[FieldError] = []
     arrival = _clean_arrival(data, today, errors)
+    place = origin_place(data, errors)
+    if place.known and "origin_province" in arrival and not arrival["origin_province"]:
+        arrival["origin_province"] = places.names()[place.province]
+        arrival["origin_city"] = places.names().get(place.city, "")
     person = {k: data.get(k) for k in ("name", "id_type", "id_number", "phone", "address")}
     if not person.get("phone"):
         errors.append(FieldError("phone", _("required")))
@@ -130,10 +172,13 @@ def arrival_register(*, actor: Actor, community_code: str, data: dict, client: s
         resident = resident_register(actor=actor, stored=resident_protect(values), grid_code=grid_code,
                                      source=Source.ARRIVAL, fields=values)
         origins, observe_all, days = arrival_policy(community_code)
-        risky = observe_all or bool({arrival["origin_province"], arrival["origin_city"]} & origins)
+        from_risk = any(places.covers(code, place) for code in origins)
+        risky = observe_all or from_risk
         record = Arrival.objects.create(resident=resident, grid_code=resident.grid_code,
                                         community_code=community_code, consent_at=timezone.now(),
-                                        consent_version=CONSENT_VERSION, **arrival)
+                                        consent_version=CONSENT_VERSION, origin_province_code=place.province,
+                                        origin_city_code=place.city, origin_district_code=place.district,
+                                        from_risk_origin=from_risk, **arrival)
         # An arrival whose observation period is already over needs none. The policy starts it, not the
         # visitor: audited as the system.
         if risky and arrival["arrival_date"] + datetime.timedelta(days=days) >= today:

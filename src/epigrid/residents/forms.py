@@ -38,8 +38,12 @@ class ArrivalForm(forms.Form):
     id_number = forms.CharField(label=_("ID number"), max_length=30)
     phone = forms.CharField(label=_("Mobile phone"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "tel"}))
     address = forms.CharField(label=_("Address in this community (building, unit, room)"), max_length=200)
-    origin_province = forms.CharField(label=_("Arriving from: province"), max_length=30)
-    origin_city = forms.CharField(label=_("Arriving from: city"), max_length=30)
+    origin_province = forms.CharField(label=_("Arriving from: province"), max_length=30, required=False)
+    origin_city = forms.CharField(label=_("Arriving from: city"), max_length=30, required=False)
+    # When the typed place cannot be recognised, the person picks it here (plain selects rendered by the
+    # server: they work on a phone, without JavaScript and without a CDN). The service checks them.
+    origin_province_code = forms.ChoiceField(label=_("or pick the province"), required=False, choices=())
+    origin_city_code = forms.ChoiceField(label=_("and the city"), required=False, choices=())
     arrival_date = forms.CharField(label=_("Arrival date"), widget=forms.DateInput(attrs={"type": "date"}))
     transport = forms.ChoiceField(label=_("Transport"), choices=Transport.choices)
     transport_number = forms.CharField(label=_("Train, flight or plate number"), max_length=30, required=False)
@@ -56,3 +60,13 @@ class ArrivalForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["symptoms"].choices = [(Symptom.code(s), s.label) for s in Symptom]
+        from epigrid.core.places import names
+
+        table = names()
+        provinces = sorted(c for c in table if c.endswith("0000"))
+        self.fields["origin_province_code"].choices = [("", "—")] + [(c, table[c]) for c in provinces]
+        # Cities grouped under their province, so the list reads well even without any script.
+        self.fields["origin_city_code"].choices = [("", "—")] + [
+            (table[p], [(c, table[c]) for c in sorted(table) if c[:2] == p[:2] and c.endswith("00")
+                        and not c.endswith("0000")]) for p in provinces]
+

@@ -169,7 +169,8 @@ class ArrivalPolicy(models.Model):
     community wins; with none, the settings' defaults)."""
 
     node_code = models.CharField(_("jurisdiction"), max_length=12, unique=True)
-    # Provinces or cities, by name as people write them (湖北省, 武汉市); one per line.
+    # GB/T 2260 codes of provinces or cities (420000, 420100), one per line; a province code covers all
+    # its cities. Compared by code prefix (core.places.covers), never as text.
     risk_origins = models.TextField(_("risk origins"), blank=True)
     observe_all = models.BooleanField(_("observe every arrival"), default=False)
     days = models.PositiveSmallIntegerField(_("observation days"), default=14)
@@ -186,6 +187,7 @@ class ArrivalPolicy(models.Model):
 
     @property
     def origins(self) -> set[str]:
+        """Risk origin codes."""
         return {line.strip() for line in self.risk_origins.splitlines() if line.strip()}
 
 
@@ -198,6 +200,12 @@ class Arrival(models.Model):
     community_code = models.CharField(_("community"), max_length=12)
     origin_province = models.CharField(_("from province"), max_length=30)
     origin_city = models.CharField(_("from city"), max_length=30)
+    # The codes of what the person typed (core.places.normalise) or picked; empty when unrecognised.
+    origin_province_code = models.CharField(_("from province (code)"), max_length=6, blank=True, default="")
+    origin_city_code = models.CharField(_("from city (code)"), max_length=6, blank=True, default="")
+    origin_district_code = models.CharField(_("from district (code)"), max_length=6, blank=True, default="")
+    # Whether the origin was a risk origin of the policy when the person registered (the list's badge).
+    from_risk_origin = models.BooleanField(_("from a risk origin"), default=False)
     arrival_date = models.DateField(_("arrival date"))
     transport = models.CharField(_("transport"), max_length=16, choices=Transport.choices)
     transport_number = models.CharField(_("train, flight or plate number"), max_length=30, blank=True)
