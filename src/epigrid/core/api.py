@@ -189,7 +189,7 @@ class AuditFilter(Schema):
     date_to: date | None = None
 
 
-@router.get("/audit", response={200: list[AuditOut], **ERRORS}, summary="Browse the audit log (auditors)")
+@router.get("/audit", response={200: list[AuditOut], **ERRORS, 403: ErrorOut}, summary="Browse the audit log (auditors)")
 @paginate(Pagination, page_size=50)
 def audit_list(request, filters: Query[AuditFilter]):
     return audit_events(viewer=request.user, actor_name=filters.user, object_id=filters.object,

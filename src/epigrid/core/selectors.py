@@ -9,6 +9,7 @@ from epigrid.accounts.roles import AUDIT_VIEW
 
 from .errors import FieldError, ServiceError
 from .models import AuditEvent
+from .scoping import user_prefixes
 from .validators import date_problem
 
 
@@ -21,6 +22,8 @@ def audit_events(*, viewer, actor_name: str | None = None, object_id: str | None
         errors.append(FieldError("date_to", _("must not be before the start date")))
     if errors:
         raise ServiceError(_("Invalid filter."), errors)
+    if not user_prefixes(viewer, AUDIT_VIEW):  # a role without the right: refused, not an empty log
+        raise ServiceError(_("Your role may not read the audit log."), status=403)
     qs = AuditEvent.objects.restrict(viewer, AUDIT_VIEW)
     if actor_name:
         qs = qs.filter(actor_name=actor_name)
