@@ -178,3 +178,17 @@ def test_a_local_resident_returning_home_is_merged_in_place(victim, alice, first
     assert Resident.objects.count() == 1 and victim.grid_code == first_grid.code
     assert Observation.objects.filter(resident=victim, status="active").count() == 1
     assert victim.phone_masked == "138****1111"  # staff's phone stands
+
+
+def test_registering_twice_answers_the_same_for_a_person_held_elsewhere(victim, xicheng_admin, xicheng_grid):
+    """The second registration is a duplicate of one's own first record, whoever else holds the number:
+    409 in both cases, so repeating the request tells nothing."""
+    client = Client()
+    client.force_login(xicheng_admin)
+    answers = {}
+    for label, number in (("known", VICTIM_ID), ("fresh", id_number(seq=81))):
+        body = json.dumps({"name": "王建国", "id_number": number, "grid_code": xicheng_grid.code})
+        answers[label] = [client.post("/api/v1/residents", body, content_type="application/json").status_code
+                          for _ in range(2)]
+    assert answers["known"] == answers["fresh"] == [201, 409]
+    assert ResidentMatch.objects.filter(existing=victim, status="pending").count() == 1

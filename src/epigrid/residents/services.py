@@ -129,6 +129,11 @@ def resident_create(*, actor: Actor, data: dict, merge: bool = False, source: st
     grid_code = _grid_for(actor, values)
     stored = resident_protect(values)
     existing = _holder(grid_code[:4], stored["id_number_index"])
+    if existing is not None and not in_scope(actor, RESIDENTS_EDIT, existing.grid_code):
+        # Held elsewhere: the registrant's own record beside the holder (registered before) is theirs, so a
+        # second registration answers as it would for a person held here, never differently.
+        existing = (Resident.objects.restrict(actor, RESIDENTS_EDIT).filter(duplicate_of=existing)
+                    .order_by("pk").first()) or existing
     if existing is not None and in_scope(actor, RESIDENTS_EDIT, existing.grid_code):
         if not merge:
             raise Conflict(_("This person is already registered."),
