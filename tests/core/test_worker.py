@@ -3,6 +3,7 @@
 - An import whose process was killed mid-way does not stay "running" forever with its upload (plaintext ID
   numbers) on disk: the next worker to start marks it failed, with a message, and deletes the upload
   (security review, issue 7 point 7).
+- TERM to the worker's process group stops all of it within the grace period (issue 8, defect 3).
 """
 
 import os
@@ -55,10 +56,30 @@ def _start_worker(env) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                children = {int(c) for c in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo += list(children - found)
+            found |= children
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] not in "ZX"
+    except (OSError, IndexError):
+        return False
+
+
 def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
-        os.killpg(proc.pid, 9)
-    proc.wait(10)
+        os.killpg(proc.pid, 15)
+    proc.wait(60)
 
 
 def test_a_job_left_running_by_a_killed_process_fails_when_the_worker_starts(install):
@@ -83,3 +104,30 @@ def test_a_job_left_running_by_a_killed_process_fails_when_the_worker_starts(ins
         assert _status(db, alive)[0] == "running" and alive_upload.exists()
     finally:
         _stop(worker)
+
+
+def test_term_to_the_process_group_stops_the_worker_and_everything_it_started(install):
+    """What a service manager or Ctrl-C under `make demo` does: TERM to the whole group. The worker, its
+    cluster and the cluster's task processes are all gone within the grace period."""
+    env, _db, _media = install
+    worker = _start_worker(env)
+    try:
+        for _ in range(100):  # the cluster and its task processes are up
+            started = _descendants(worker.pid)
+            if len(started) >= 3:
+                break
+            time.sleep(0.2)
+        assert len(started) >= 3, started
+        time.sleep(1)
+        began = time.monotonic()
+        os.killpg(worker.pid, 15)
+        worker.wait(40)
+        for _ in range(100):
+            if not any(_running(pid) for pid in started):
+                break
+            time.sleep(0.2)
+        assert not [pid for pid in started if _running(pid)], "processes left after TERM"
+        assert time.monotonic() - began < 30
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, 9)
