@@ -99,7 +99,10 @@ MATRIX: dict[str, Line] = {
                                 lists=("/api/v1/notifications",), inside="gridworker"),
     "core.Job": Line(_job, details=("/residents/import/{o.pk}/", "/residents/import/{o.pk}/progress/"),
                      lists=("/residents/import/",), mark=lambda o: str(o.pk)),
-    "core.AuditEvent": Line(_in_dongcheng("core.AuditEvent", "jurisdiction_code"), lists=("/api/v1/audit",),
+    # The newest row: the log is paged, newest first.
+    "core.AuditEvent": Line(lambda: _model("core.AuditEvent").objects.filter(
+                                jurisdiction_code__startswith="110101").order_by("-at", "-pk").first(),
+                            lists=("/api/v1/audit",),
                             inside="commander"),
 }
 
