@@ -17,3 +17,23 @@ def make_resident(first_grid):
                 "grid_code": grid_code or first_grid.code, **extra}
         return resident_create(actor=actor, data=data)
     return make
+
+
+@pytest.fixture
+def xicheng_admin(city):
+    """A district admin of 西城区, next door to 东城区."""
+    from epigrid.accounts.roles import Role
+    from epigrid.accounts.services import user_add
+    from epigrid.core.principals import SYSTEM
+    from tests.conftest import PASSWORD, XICHENG
+
+    user, _ = user_add(actor=SYSTEM, username="xicheng", role=Role.DISTRICT_ADMIN, node_code=XICHENG,
+                       password=PASSWORD)
+    return user
+
+
+@pytest.fixture
+def xicheng_grid(city):
+    from epigrid.regions.models import Grid
+
+    return Grid.objects.filter(code__startswith="110102").order_by("code").first()

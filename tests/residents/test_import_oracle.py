@@ -12,11 +12,10 @@ from epigrid.accounts.roles import Role
 from epigrid.accounts.services import user_add
 from epigrid.core.models import AuditEvent
 from epigrid.core.principals import SYSTEM
-from epigrid.regions.models import Grid
 from epigrid.residents.importing import residents_import
 from epigrid.residents.models import Resident, ResidentMatch
 from epigrid.residents.services import resident_create
-from tests.conftest import PASSWORD, XICHENG
+from tests.conftest import PASSWORD
 from tests.residents.conftest import id_number
 
 HEAD = ["姓名", "证件号码", "手机号", "住址", "网格编码"]
@@ -29,16 +28,6 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def xicheng_grid(city):
-    return Grid.objects.filter(code__startswith="110102").order_by("code").first()
-
-
-@pytest.fixture
-def xicheng_admin(city):
-    user, _ = user_add(actor=SYSTEM, username="xicheng", role=Role.DISTRICT_ADMIN, node_code=XICHENG,
-                       password=PASSWORD)
-    return user
 
 
 @pytest.fixture

@@ -6,16 +6,12 @@ import json
 import pytest
 from django.test import Client
 
-from epigrid.accounts.roles import Role
-from epigrid.accounts.services import user_add
 from epigrid.core.models import AuditEvent
 from epigrid.core.principals import SYSTEM
 from epigrid.health.models import Observation
 from epigrid.regions.links import community_token
-from epigrid.regions.models import Grid
 from epigrid.residents.arrivals import arrival_policy_set
 from epigrid.residents.models import Arrival, Resident, ResidentMatch
-from tests.conftest import PASSWORD, XICHENG
 from tests.residents.conftest import id_number
 
 VICTIM_ID = id_number(birth="19700707", seq=77)
@@ -34,16 +30,6 @@ def victim(alice, first_grid):
     return person
 
 
-@pytest.fixture
-def xicheng_admin(city):
-    user, _ = user_add(actor=SYSTEM, username="xicheng", role=Role.DISTRICT_ADMIN, node_code=XICHENG,
-                       password=PASSWORD)
-    return user
-
-
-@pytest.fixture
-def xicheng_grid(city):
-    return Grid.objects.filter(code__startswith="110102").order_by("code").first()
 
 
 def arrival_form(**changes):
