@@ -31,6 +31,7 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
     is notified). Returns the tokens by user name, the real values by
     dictionary name, and the parameters each dictionary feeds (by path pattern; "" for every path)."""
     import django
+    import shapely
 
     django.setup()
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -42,21 +43,18 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
     from epigrid.core.principals import SYSTEM
     from epigrid.health.models import Alert, Observation
     from epigrid.patrol.models import Incident, IncidentCategory, IncidentPhoto, Notification, Patrol
+    from epigrid.patrol.patrols import patrol_start
     from epigrid.regions.models import Division, Grid
     from epigrid.residents.importing import import_job_run, import_job_start
     from epigrid.residents.models import Arrival, Resident, ResidentMatch
 
     commander = User.objects.get(username="commander")
     tokens = {name: token_create(actor=SYSTEM, username=name, name="fuzz")[1] for name in ("commander", "gridworker")}
-    from epigrid.patrol.patrols import patrol_start
-
     patrol_start(actor=User.objects.get(username="gridworker"))  # running, for /points and /end
     upload = SimpleUploadedFile("people.csv", "姓名,证件号码\n张三,110105194912310029\n李四,bad\n".encode(), "text/csv")
     job = import_job_start(actor=commander, upload=upload, skip_invalid=True)
     import_job_run(str(job.pk))
     grid = Grid.objects.filter(code__startswith="110101").order_by("code").first()
-    import shapely
-
     point = shapely.from_geojson(grid.geometry).representative_point()
 
     def uids(model):
