@@ -68,7 +68,7 @@ def test_district_level_origin(community):
 def test_an_unrecognised_origin_asks_to_pick_then_the_pick_decides(community, wuhan_policy):
     response = register(community, origin_province="湖被", origin_city="五汉")
     body = response.content.decode()
-    assert response.status_code == 400 and "pick the province and city" in body
+    assert response.status_code == 400 and "请从列表中选择省份和城市" in body  # the public page speaks Chinese
     assert 'name="origin_province_code"' in body and 'value="420000">湖北省</option>' in body
     assert 'value="420100">武汉市</option>' in body
     assert not Arrival.objects.exists()
