@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "epigrid.core.middleware.RequestContextMiddleware",
+    # A service's NotFound that a page view lets through is the 404 page (core/web.py).
+    "epigrid.core.web.NotFoundMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]

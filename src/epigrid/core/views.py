@@ -8,6 +8,7 @@ from epigrid.core.scoping import can
 from .errors import ServiceError
 from .forms import AuditFilterForm
 from .selectors import audit_events
+from .web import form_add_errors
 
 
 def refused(request):
@@ -37,7 +38,6 @@ def audit(request):
         try:
             page = Paginator(audit_events(viewer=request.user, **form.filters()), 50).get_page(request.GET.get("page"))
         except ServiceError as exc:
-            for e in exc.errors:  # the selector's rules, shown beside the form's fields
-                form.add_error(e.field if e.field in form.fields else None, e.message)
+            form_add_errors(form, exc)  # the selector's rules, shown beside the form's fields
     template = "core/_audit_rows.html" if request.headers.get("HX-Request") else "core/audit.html"
     return render(request, template, {"form": form, "page": page})

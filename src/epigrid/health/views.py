@@ -6,7 +6,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import HEALTH_RECORD, HEALTH_VIEW
 from epigrid.core import pii
-from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.errors import ServiceError
 from epigrid.core.scoping import can, in_scope
+from epigrid.core.web import field_errors, message_error
 
 from . import selectors, services
 from .models import AlertStatus, Colour, Kind, Reason, Slot, Status, Symptom
@@ -23,17 +23,9 @@ from .models import AlertStatus, Colour, Kind, Reason, Slot, Status, Symptom
 SYMPTOM_CHOICES = [(Symptom.code(s), s.label) for s in Symptom]
 
 
-def _or_404(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except NotFound:
-        raise Http404 from None
-
-
 def _form_context(errors=None, values=None, now=None) -> dict:
     return {"client_id": uuid.uuid4().hex, "slots": Slot.choices, "symptom_choices": SYMPTOM_CHOICES,
-            "default_slot": services.current_slot(now), "errors": {e.field: e.message for e in (errors or [])},
-            "values": values or {}}
+            "default_slot": services.current_slot(now), "errors": errors or {}, "values": values or {}}
 
 
 @login_required
@@ -49,21 +41,19 @@ def today(request):
 @require_POST
 def today_checkin(request, uid):
     """One person's check-in from "my grid today"; answers with their card (htmx) or back to the page."""
-    obs = _or_404(selectors.observation_for_checkin, user=request.user, uid=uid)
+    obs = selectors.observation_for_checkin(user=request.user, uid=uid)
     values = {"temperature": request.POST.get("temperature", ""), "slot": request.POST.get("slot", ""),
               "symptoms": request.POST.getlist("symptoms")}
-    errors, saved = [], None
+    errors, saved = {}, None
     try:
         saved, _created = services.checkin_record(
             actor=request.user, observation=obs, slot=values["slot"], temperature=values["temperature"],
             symptoms=values["symptoms"] or ["none"], client_id=request.POST.get("client_id", ""))
-    except NotFound:
-        raise Http404 from None
     except ServiceError as exc:
-        errors = exc.errors or [services.FieldError("temperature", exc.detail)]
+        errors = field_errors(exc, default_field="temperature")
     if not request.headers.get("HX-Request"):
         if errors:
-            messages.error(request, "; ".join(str(e.message) for e in errors))
+            messages.error(request, "; ".join(errors.values()))
         return redirect("health:today")
     context = selectors.worker_today(user=request.user, uid=uid)
     context.update(_form_context(errors, values if errors else None))
@@ -92,7 +82,7 @@ _ALLOWED = {"status": ("", *Status.values), "kind": ("", *Kind.values), "colour"
 
 @login_required
 def observation_detail(request, uid):
-    obs = _or_404(selectors.observation_get, user=request.user, uid=uid)
+    obs = selectors.observation_get(user=request.user, uid=uid)
     may_record = in_scope(request.user, HEALTH_RECORD, obs.grid_code)
     today_ = services.local_now().date()
     return render(request, "health/observation.html", {
@@ -109,10 +99,8 @@ def _post_action(request, uid, fn, done: str, **kwargs):
     try:
         fn(actor=request.user, uid=uid, **kwargs)
         messages.success(request, done)
-    except NotFound:
-        raise Http404 from None
     except ServiceError as exc:
-        messages.error(request, "; ".join([exc.detail, *(str(e.message) for e in exc.errors)]))
+        message_error(request, exc)
     return redirect("health:observation", uid=uid)
 
 
@@ -134,10 +122,8 @@ def observation_hospital(request, uid):
 def observation_link(request, uid):
     try:
         token = services.checkin_link_token(actor=request.user, uid=uid)
-    except NotFound:
-        raise Http404 from None
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        message_error(request, exc)
         return redirect("health:observation", uid=uid)
     request.session[f"link-{uid}"] = request.build_absolute_uri(reverse("health:resident_checkin", args=[token]))
     return redirect("health:observation", uid=uid)
@@ -146,10 +132,7 @@ def observation_link(request, uid):
 @login_required
 @require_POST
 def alert_handle(request, alert_id):
-    try:
-        alert = services.alert_handle(actor=request.user, alert_id=alert_id)
-    except NotFound:
-        raise Http404 from None
+    alert = services.alert_handle(actor=request.user, alert_id=alert_id)
     nxt = request.POST.get("next", "")
     if nxt == "today":
         return redirect("health:today")
@@ -162,7 +145,7 @@ def resident_checkin(request, token):
         obs = services.checkin_link_resolve(token)
     except ServiceError as exc:
         return render(request, "health/resident_link_invalid.html", {"detail": exc.detail}, status=exc.status)
-    values, errors, saved, status = {}, [], None, 200
+    values, errors, saved, status = {}, {}, None, 200
     if request.method == "POST":
         values = {"temperature": request.POST.get("temperature", ""), "slot": request.POST.get("slot", ""),
                   "symptoms": request.POST.getlist("symptoms")}
@@ -171,7 +154,7 @@ def resident_checkin(request, token):
                 actor=services.checkin_link_principal(obs), observation=obs, slot=values["slot"], temperature=values["temperature"],
                 symptoms=values["symptoms"] or ["none"], client_id=request.POST.get("client_id", ""))
         except ServiceError as exc:
-            errors = exc.errors or [services.FieldError("temperature", exc.detail)]
+            errors = field_errors(exc, default_field="temperature")
             status = exc.status
     today_ = services.local_now().date()
     done = {c.slot for c in obs.checkins.filter(date=today_)}

@@ -13,28 +13,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import INCIDENT_REPORT, INCIDENT_VIEW, KPI_VIEW, PATROL
-from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.errors import ServiceError
 from epigrid.core.principals import PUBLIC
 from epigrid.core.ratelimit import rate_limit
 from epigrid.core.scoping import can, may_read, user_prefixes
 from epigrid.core.views import refused
+from epigrid.core.web import error_text, field_errors, message_error
 from epigrid.regions.selectors import home_nodes
 
 from . import kpis, selectors, services
 from .models import Checkpoint, Incident
 from .workflow import ACTIONS
-
-
-def _or_404(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except NotFound:
-        raise Http404 from None
-
-
-def _error(request, exc: ServiceError) -> None:
-    details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-    messages.error(request, f"{exc.detail} {details}".strip())
 
 
 @login_required
@@ -71,7 +60,7 @@ def report(request):
                 photos=request.FILES.getlist("photos"))
         except ServiceError as exc:
             context["values"] = data
-            context["errors"] = {e.field.split("[")[0]: e.message for e in exc.errors}
+            context["errors"] = field_errors(exc)
             context["detail"] = exc.detail
             context["client_id"] = data.get("client_id") or uuid.uuid4().hex
             return render(request, "patrol/report.html", context, status=400)
@@ -86,7 +75,7 @@ def public_report(request, token: str):
     (a QR code at the gate): the point reported must lie in that community."""
     from epigrid.regions.links import community_from_token
 
-    community = _or_404(community_from_token, token=token, purpose="report")
+    community = community_from_token(token=token, purpose="report")
     context = {"community": community, "categories": selectors.category_choices(), "values": {}, "errors": {}}
     if request.method == "POST":
         data = request.POST
@@ -103,7 +92,7 @@ def public_report(request, token: str):
                 context.update(values=data, detail=exc.detail, client_id=data.get("client_id"), errors={})
                 return render(request, "patrol/public_report.html", context, status=429)
             context.update(values=data, detail=exc.detail, client_id=data.get("client_id") or uuid.uuid4().hex,
-                           errors={e.field.split("[")[0]: e.message for e in exc.errors})
+                           errors=field_errors(exc))
             return render(request, "patrol/public_report.html", context, status=400)
         return render(request, "patrol/public_report.html", {"community": community, "done": incident.pk})
     context["client_id"] = uuid.uuid4().hex
@@ -122,7 +111,7 @@ def public_report_qr(request, code: str, fmt: str):
     if fmt not in ("png", "svg") or len(code) != 12 or not in_scope(request.user, INCIDENT_MANAGE, code):
         raise Http404
     token = community_token(code, "report")
-    _or_404(community_from_token, token=token, purpose="report")
+    community_from_token(token=token, purpose="report")
     url = request.build_absolute_uri(reverse("patrol:public_report", args=[token]))
     return qr_response(url, fmt=fmt, filename=f"report-{code}")
 
@@ -141,7 +130,7 @@ def incident_list(request):
 
 @login_required
 def incident_page(request, incident_id: int):
-    incident = _or_404(selectors.incident_get, user=request.user, incident_id=incident_id)
+    incident = selectors.incident_get(user=request.user, incident_id=incident_id)
     from epigrid.regions.models import Grid
 
     grid = Grid.objects.filter(code=incident.grid_code).prefetch_related("workers").first()
@@ -173,16 +162,14 @@ def incident_act(request, incident_id: int, action: str):
     }[action]()
     try:
         services.INCIDENT_ACTIONS[action](actor=request.user, incident_id=incident_id, **kwargs)
-    except NotFound:
-        raise Http404 from None
     except ServiceError as exc:
-        _error(request, exc)
+        message_error(request, exc)
     return redirect("patrol:incident", incident_id)
 
 
 @login_required
 def patrol_page(request, patrol_id: int):
-    patrol = _or_404(selectors.patrol_get, user=request.user, patrol_id=patrol_id)
+    patrol = selectors.patrol_get(user=request.user, patrol_id=patrol_id)
     import json
 
     # Whoever may read this patrol may read the checkpoints it was walked against.
@@ -217,7 +204,7 @@ def plan_page(request, grid_code: str):
     from epigrid.accounts.roles import INCIDENT_MANAGE
     from epigrid.core.scoping import in_scope
 
-    plan = _or_404(selectors.patrol_plan_get, user=request.user, grid_code=grid_code)
+    plan = selectors.patrol_plan_get(user=request.user, grid_code=grid_code)
     may_edit = in_scope(request.user, INCIDENT_MANAGE, grid_code)
     checkpoints = list(plan.checkpoints.all()) if plan else []
     text = "\n".join(f"{c.name}, {c.lon}, {c.lat}, {c.radius_m}, {c.kind}" for c in checkpoints)
@@ -234,7 +221,7 @@ def plan_page(request, grid_code: str):
             patrol_plan_set(actor=request.user, grid_code=grid_code, checkpoints=rows,
                             times_per_day=int(times_raw) if times_raw.isdigit() and len(times_raw) < 4 else -1)
         except ServiceError as exc:
-            _error(request, exc)
+            message_error(request, exc)
             for line in bad:
                 messages.error(request, line)
             return render(request, "patrol/plan.html", {"grid_code": grid_code, "times": times_raw, "text": text,
@@ -268,10 +255,8 @@ def kpi_page(request):
     try:
         table = kpis.kpi_table(user=request.user, within=within, by=by, date_from=_date(request.GET.get("date_from")),
                                date_to=_date(request.GET.get("date_to")))
-    except NotFound:
-        raise Http404 from None
     except ServiceError as exc:
-        error = exc
+        error = error_text(exc)
     if request.GET.get("format") == "xlsx" and table:
         response = HttpResponse(kpis.kpi_xlsx(table),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,20 +1,11 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from epigrid.accounts.roles import INCIDENT_MANAGE, RESIDENTS_EDIT
-from epigrid.core.errors import NotFound
 from epigrid.core.scoping import in_scope
 
 from . import selectors
-
-
-def _or_404(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except NotFound:
-        raise Http404 from None
 
 
 @login_required
@@ -26,9 +17,9 @@ def map_page(request):
             return render(request, "regions/no_jurisdiction.html", status=403)
         return redirect(f"{request.path}?within={nodes[0].code}")
     if len(within) == 15:
-        node = _or_404(selectors.grid_get, user=request.user, code=within)
+        node = selectors.grid_get(user=request.user, code=within)
     else:
-        node = _or_404(selectors.division_get, user=request.user, code=within)
+        node = selectors.division_get(user=request.user, code=within)
     figure = request.GET.get("figure", "area")
     return render(request, "regions/map.html", {
         "node": node, "chain": selectors.ancestors(node.code, request.user), "figures": selectors.FIGURES,
@@ -40,7 +31,7 @@ def map_page(request):
 
 @login_required
 def division_page(request, code):
-    division = _or_404(selectors.division_get, user=request.user, code=code)
+    division = selectors.division_get(user=request.user, code=code)
     children = selectors.division_children(user=request.user, parent=code)
     grids = selectors.grids_within(user=request.user, code=code)
     context = {"division": division, "chain": selectors.ancestors(code, request.user), "children": children,
@@ -54,7 +45,7 @@ def division_page(request, code):
 
 @login_required
 def grid_page(request, code):
-    grid = _or_404(selectors.grid_get, user=request.user, code=code)
+    grid = selectors.grid_get(user=request.user, code=code)
     return render(request, "regions/grid.html", {
         "grid": grid, "chain": selectors.ancestors(code, request.user), "workers": grid.workers.all(),
         "tile_url": settings.MAP_TILE_URL, "tile_crs": settings.MAP_TILE_CRS,

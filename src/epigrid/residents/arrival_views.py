@@ -13,19 +13,16 @@ from epigrid.core.middleware import client_ip
 from epigrid.core.principals import PUBLIC
 from epigrid.core.scoping import can, in_scope
 from epigrid.core.views import refused
+from epigrid.core.web import form_add_errors
 from epigrid.regions.links import community_from_token, community_token, qr_response
 
 from . import arrivals, selectors
 from .forms import ArrivalForm
 from .models import Arrival
-from .views import _show_errors
 
 
 def arrival_page(request, token):
-    try:
-        community = community_from_token(token, "arrival")
-    except NotFound:
-        raise Http404 from None
+    community = community_from_token(token, "arrival")
     form = ArrivalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -34,7 +31,7 @@ def arrival_page(request, token):
         except ServiceError as exc:
             if exc.status == 429:
                 return render(request, "residents/arrival_limited.html", {"community": community}, status=429)
-            _show_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             return render(request, "residents/arrival_done.html", {"community": community, "arrival": record})
     return render(request, "residents/arrival_form.html", {"community": community, "form": form},
@@ -47,10 +44,7 @@ def arrival_qr(request, code, fmt):
     if fmt not in ("png", "svg") or len(code) != 12 or not in_scope(request.user, RESIDENTS_EDIT, code):
         raise Http404
     token = community_token(code, "arrival")
-    try:
-        community_from_token(token, "arrival")
-    except NotFound:
-        raise Http404 from None
+    community_from_token(token, "arrival")
     url = request.build_absolute_uri(reverse("arrival-public", args=[token]))
     return qr_response(url, fmt=fmt, filename=f"arrival-{code}")
 
@@ -78,9 +72,9 @@ def arrival_list(request):
 def arrival_review(request, uid):
     try:
         arrivals.arrival_review(actor=request.user, uid=uid)
-    except NotFound:
-        raise Http404 from None
-    except ServiceError:
-        pass  # already reviewed: show the row as it is
+    except ServiceError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        # already reviewed: show the row as it is
     arrival = Arrival.objects.restrict(request.user, RESIDENTS_VIEW).select_related("resident").get(uid=uid)
     return render(request, "residents/_arrival_row.html", {"a": arrival})

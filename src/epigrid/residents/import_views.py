@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from epigrid.accounts.roles import RESIDENTS_EDIT
-from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.errors import ServiceError
 from epigrid.core.geo import CRS_CHOICES
 from epigrid.core.scoping import can
 
@@ -22,13 +22,6 @@ class ImportForm(forms.Form):
     skip_invalid = forms.BooleanField(label=_("Import the good rows even if some are invalid"), required=False)
     crs = forms.ChoiceField(label=_("Coordinate system of 经度/纬度"), initial="wgs84",
                             choices=[(c, CRS_LABELS[c]) for c in CRS_CHOICES])
-
-
-def _job_or_404(user, job_id):
-    try:
-        return import_job_get(user=user, job_id=job_id)
-    except NotFound:
-        raise Http404 from None
 
 
 @login_required
@@ -53,17 +46,17 @@ def import_page(request):
 
 @login_required
 def import_job_page(request, job_id):
-    return render(request, "residents/import_job.html", {"job": _job_or_404(request.user, job_id)})
+    return render(request, "residents/import_job.html", {"job": import_job_get(user=request.user, job_id=job_id)})
 
 
 @login_required
 def import_job_progress(request, job_id):
-    return render(request, "residents/import_progress.html", {"job": _job_or_404(request.user, job_id)})
+    return render(request, "residents/import_progress.html", {"job": import_job_get(user=request.user, job_id=job_id)})
 
 
 @login_required
 def import_job_report(request, job_id):
-    job = _job_or_404(request.user, job_id)
+    job = import_job_get(user=request.user, job_id=job_id)
     path = import_report_path(job)
     if path is None:
         raise Http404

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import PII_REVEAL, RESIDENTS_EDIT, RESIDENTS_VIEW
-from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.errors import ServiceError
 from epigrid.core.scoping import can, in_scope
 from epigrid.core.views import refused
+from epigrid.core.web import form_add_errors, message_error
 
 from . import selectors, services
 from .forms import ResidentForm, RevealForm
@@ -23,15 +24,6 @@ from .models import Tag
 # address carries only that id: the number never reaches a URL, a browser history or an access log.
 SEARCHES = "resident-searches"
 KEEP_SEARCHES = 20
-
-
-def _show_errors(form, exc: ServiceError) -> None:
-    """The service's field errors beside the form's fields (a field the form lacks goes on top)."""
-    for e in exc.errors or [None]:
-        if e is None:
-            form.add_error(None, exc.detail)
-        else:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
 
 
 def _remember(request, value: str) -> str:
@@ -76,7 +68,7 @@ def resident_list(request):
             residents = services.residents_lookup(actor=request.user, value=shown_q).filter(
                 pk__in=residents.values("pk"))
         except ServiceError as exc:
-            messages.error(request, exc.detail)
+            message_error(request, exc)
             residents = residents.none()
     elif shown_q and selectors.personal_value(shown_q) is not None:
         messages.error(request, _("Type ID numbers and phone numbers into the search box: they are never put "
@@ -104,7 +96,7 @@ def resident_new(request):
         try:
             resident = services.resident_create(actor=request.user, data=form.cleaned_data)
         except ServiceError as exc:
-            _show_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             return redirect("resident", uid=resident.uid)
     return render(request, "residents/form.html", {"form": form}, status=400 if form.errors else 200)
@@ -112,10 +104,7 @@ def resident_new(request):
 
 @login_required
 def resident_detail(request, uid):
-    try:
-        resident = selectors.resident_get(user=request.user, uid=uid)
-    except NotFound:
-        raise Http404 from None
+    resident = selectors.resident_get(user=request.user, uid=uid)
     matches = selectors.matches_pending(user=request.user).filter(existing=resident)
     return render(request, "residents/detail.html", {
         "resident": resident, "reveal_form": RevealForm(), "matches": matches,
@@ -131,10 +120,8 @@ def resident_reveal(request, uid):
         try:
             value = services.resident_reveal(actor=request.user, uid=uid, field=form.cleaned_data["field"],
                                              purpose=form.cleaned_data["purpose"], reason=form.cleaned_data["reason"])
-        except NotFound:
-            raise Http404 from None
         except ServiceError as exc:
-            _show_errors(form, exc)
+            form_add_errors(form, exc)
     return render(request, "residents/_revealed.html", {"form": form, "value": value},
                   status=200 if value is not None else 400)
 
@@ -160,8 +147,6 @@ def match_decide(request, uid):
             messages.success(request, _("Merged into one record."))
         else:
             raise Http404
-    except NotFound:
-        raise Http404 from None
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        message_error(request, exc)
     return redirect("resident-matches")
