@@ -34,3 +34,12 @@ def test_prefix_range_is_exactly_startswith(prefix, code):
     upper = prefix_upper(prefix)
     in_range = code >= prefix and (upper is None or code < upper)
     assert in_range == code.startswith(prefix)
+
+
+def test_ancestor_codes_of_a_grid_a_street_and_nonsense():
+    from epigrid.core.scoping import ancestor_codes
+
+    assert ancestor_codes("110101001002003") == ["110000000000", "110100000000", "110101000000",
+                                                  "110101001000", "110101001002"]
+    assert ancestor_codes("110101001000") == ["110000000000", "110100000000", "110101000000"]
+    assert ancestor_codes("1101x1001000") == []

@@ -122,3 +122,23 @@ def test_plan_page(gridworker, community_worker, bob, inside):
     plan.refresh_from_db()
     assert plan.times_per_day == 3
     assert logged_in(bob).get(f"/patrol/plans/{grid}/").status_code == 404
+
+
+def test_the_dispatch_list_offers_exactly_whom_dispatch_accepts(gridworker, other_gridworker, community_worker, inside):
+    """The incident page's "to" list and the dispatch's own check read one rule: a grid worker of a
+    neighbouring grid may not handle this grid's incidents and is neither offered nor accepted."""
+    import re
+
+    incident = incident_in(S.REGISTERED, reporter=gridworker, manager=community_worker, handler=gridworker,
+                           lon=inside[0], lat=inside[1])
+    desk = logged_in(community_worker)
+    page = desk.get(f"/patrol/incidents/{incident.pk}/").content.decode()
+    offered = set(re.findall(r'<option value="(\w+)"', page.split('name="assignee"')[1].split("</select>")[0]))
+    assert offered == {"gridworker", "community"}
+    r = desk.post(f"/patrol/incidents/{incident.pk}/dispatch/", {"assignee": "gridworker2"}, follow=True)
+    assert b"no one of that name may handle incidents here" in r.content
+    incident.refresh_from_db()
+    assert incident.state == S.REGISTERED
+    desk.post(f"/patrol/incidents/{incident.pk}/dispatch/", {"assignee": "community"})
+    incident.refresh_from_db()
+    assert incident.state == S.DISPATCHED and incident.assignee == community_worker

@@ -70,6 +70,25 @@ def prefix_q(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
+def ancestor_codes(code: str) -> list[str]:
+    """The 12-digit codes of every division above a division or grid code, top first (empty for an
+    invalid code). A grid's own community is among them; a division is not its own ancestor."""
+    level = code_level(code)
+    if level is None:
+        return []
+    return [code[: PREFIX_DIGITS[above]].ljust(12, "0") for above in LEVELS[: LEVELS.index(level)]]
+
+
+def narrow_within(qs: QuerySet, within: str, field: str = "grid_code") -> QuerySet:
+    """Rows whose `field` lies in the subtree of `within` (a division or grid code; empty: no narrowing).
+    An invalid code matches nothing. Narrowing only: the scope is `restrict`'s job."""
+    if not within:
+        return qs
+    if code_level(within) is None:
+        return qs.none()
+    return qs.filter(prefix_q(field, code_prefix(within)))
+
+
 def user_prefixes(user, action: str) -> tuple[str, ...]:
     """The minimal set of code prefixes under which `user` may do `action` (empty: nowhere). SYSTEM may do
     anything anywhere (the empty prefix); PUBLIC and link principals hold no jurisdiction at all: the

@@ -12,25 +12,17 @@ from django.utils.translation import gettext as _
 
 from epigrid.accounts.roles import HEALTH_RECORD, HEALTH_VIEW
 from epigrid.core.errors import NotFound
-from epigrid.core.scoping import code_level, code_prefix, in_scope, prefix_q, user_prefixes
+from epigrid.core.scoping import in_scope, narrow_within, user_prefixes
 
 from .models import Alert, AlertStatus, CheckIn, Observation, Status
 from .services import _is_uuid, current_slot, local_now
-
-
-def _within(qs, within: str):
-    if not within:
-        return qs
-    if code_level(within) is None:
-        return qs.none()
-    return qs.filter(prefix_q("grid_code", code_prefix(within)))
 
 
 def observations_list(*, user, status: str = "", kind: str = "", within: str = "", colour: str = "",
                       reason: str = "", mine: bool = False, action: str = HEALTH_VIEW):
     qs = (Observation.objects.restrict(user, action)
           .select_related("resident", "resident__health_status", "worker"))
-    qs = _within(qs, within)
+    qs = narrow_within(qs, within)
     if status:
         qs = qs.filter(status=status)
     if kind:
@@ -93,7 +85,7 @@ def checkins_of(*, observation: Observation):
 def alerts_list(*, user, status: str = "", kind: str = "", within: str = "", observation=None,
                 action: str = HEALTH_VIEW):
     qs = Alert.objects.restrict(user, action).select_related("observation", "observation__resident")
-    qs = _within(qs, within)
+    qs = narrow_within(qs, within)
     if status:
         qs = qs.filter(status=status)
     if kind:

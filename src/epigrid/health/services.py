@@ -21,7 +21,7 @@ from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
 from epigrid.core.principals import SYSTEM, Actor, LinkPrincipal, actor_user, service
 from epigrid.core.ratelimit import rate_limit
 from epigrid.core.scoping import in_scope
-from epigrid.regions.models import Grid
+from epigrid.regions.selectors import grid_workers
 from epigrid.residents.models import Resident
 
 from .models import (
@@ -111,10 +111,8 @@ def _audit(actor, action: str, obs: Observation, changes: dict | None = None) ->
 
 def first_worker(grid_code: str):
     """The grid worker who follows up people in this grid (the first of the grid's workers)."""
-    through = Grid.workers.through
-    row = (through.objects.filter(grid__code=grid_code, user__is_active=True).order_by("id")
-           .select_related("user").first())
-    return row.user if row else None
+    workers = grid_workers(grid_code)
+    return workers[0] if workers else None
 
 
 @service

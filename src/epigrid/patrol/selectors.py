@@ -6,9 +6,18 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from epigrid.accounts.roles import INCIDENT_MANAGE, INCIDENT_VIEW, OWN_RECORDS, PATROL, PATROL_VIEW
+from epigrid.accounts.roles import (
+    INCIDENT_HANDLE,
+    INCIDENT_MANAGE,
+    INCIDENT_VIEW,
+    OWN_RECORDS,
+    PATROL,
+    PATROL_VIEW,
+    ROLE_ACTIONS,
+)
 from epigrid.core.errors import NotFound
 from epigrid.core.principals import is_user
+from epigrid.core.scoping import ancestor_codes, narrow_within
 
 from .categories import categories_ensure
 from .models import Incident, IncidentCategory, IncidentPhoto, Notification, Patrol, PatrolPlan, TrackPoint
@@ -92,12 +101,7 @@ def incidents_list(*, user, state: str | None = None, within: str | None = None,
     qs = incidents_visible(user).select_related("category")
     if state:
         qs = qs.filter(state=state)
-    if within:
-        from epigrid.core.scoping import code_level, code_prefix, prefix_q
-
-        if code_level(within) is None:
-            return qs.none()
-        qs = qs.filter(prefix_q("grid_code", code_prefix(within)))
+    qs = narrow_within(qs, within or "")
     if mine:
         qs = qs.filter(Q(reporter=user) | Q(assignee=user))
     return qs
@@ -132,12 +136,7 @@ def patrols_list(*, user, within: str | None = None, mine: bool = False):
     qs = patrols_visible(user).select_related("worker")
     if mine:
         qs = qs.filter(worker=user)
-    if within:
-        from epigrid.core.scoping import code_level, code_prefix, prefix_q
-
-        if code_level(within) is None:
-            return qs.none()
-        qs = qs.filter(prefix_q("grid_code", code_prefix(within)))
+    qs = narrow_within(qs, within or "")
     return qs
 
 
@@ -171,3 +170,18 @@ def patrol_plan_get(*, user, grid_code: str) -> PatrolPlan | None:
 def notifications_for(*, user, unread: bool = False):
     qs = Notification.objects.filter(user=user)
     return qs.filter(read_at__isnull=True) if unread else qs
+
+
+def incident_handlers(grid_code: str) -> list:
+    """Everyone who may handle an incident in this grid (the role at the grid or above it), the grid's
+    own workers first: the people a dispatch may name. The page's list and the service's check both
+    read this, so they cannot disagree."""
+    from epigrid.accounts.models import User
+    from epigrid.regions.selectors import grid_workers
+
+    roles = [role for role, actions in ROLE_ACTIONS.items() if INCIDENT_HANDLE in actions]
+    named = [u for u in grid_workers(grid_code) if any(m.role in roles for m in u.memberships.all())]
+    others = (User.objects.filter(is_active=True, memberships__role__in=roles,
+                                  memberships__node_code__in=[*ancestor_codes(grid_code), grid_code])
+              .exclude(pk__in=[u.pk for u in named]).distinct().order_by("username"))
+    return named + list(others)

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from epigrid.accounts.models import Membership, User
 from epigrid.accounts.roles import (
-    INCIDENT_HANDLE,
     INCIDENT_MANAGE,
     INCIDENT_REPORT,
     INCIDENT_VIEW,
@@ -27,7 +26,7 @@ from epigrid.accounts.roles import (
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ServiceError
 from epigrid.core.principals import PUBLIC, SYSTEM, Actor, actor_user, is_user, require_user, service
-from epigrid.core.scoping import in_scope, user_prefixes
+from epigrid.core.scoping import ancestor_codes, in_scope, user_prefixes
 from epigrid.regions.locate import locate_many
 
 from . import rollups
@@ -35,6 +34,7 @@ from .categories import categories_ensure
 from .checks import check_position, check_time, clean_text, raise_if
 from .models import Incident, IncidentCategory, IncidentEvent, IncidentPhoto, Notification, Patrol
 from .photos import MAX_PHOTOS, photo_discard, photo_prepare, photo_store
+from .selectors import incident_handlers
 from .workflow import ACTION_NAMES, RUNNING, TRANSITIONS, refusal
 
 S = Incident.State
@@ -45,7 +45,7 @@ STATE_NAMES = dict(S.choices)
 
 def _manager_codes(grid_code: str, level: int) -> str:
     """The node an incident escalated to `level` answers to: 0 its community, 1 its street, 2 its district."""
-    return {0: grid_code[:12], 1: grid_code[:9] + "000", 2: grid_code[:6] + "000000"}[level]
+    return ancestor_codes(grid_code)[-1 - level]
 
 
 def _notify(users, *, incident: Incident, kind: str, message: str) -> None:
@@ -282,8 +282,8 @@ def incident_dispatch(*, actor: Actor, incident_id: int, assignee: str | None = 
         fields["assignee_unit"] = name
         fields["assignee_id"] = None
         if assignee:
-            user = User.objects.filter(username=assignee, is_active=True).first()
-            if user is None or not in_scope(user, INCIDENT_HANDLE, incident.grid_code):
+            user = next((u for u in incident_handlers(incident.grid_code) if u.username == assignee), None)
+            if user is None:
                 errors.append(FieldError("assignee", _("no one of that name may handle incidents here")))
             else:
                 fields["assignee_id"] = user.pk

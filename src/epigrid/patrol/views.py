@@ -19,6 +19,7 @@ from epigrid.core.ratelimit import rate_limit
 from epigrid.core.scoping import can, may_read, user_prefixes
 from epigrid.core.views import refused
 from epigrid.core.web import error_text, field_errors, message_error
+from epigrid.regions.models import Grid
 from epigrid.regions.selectors import home_nodes
 
 from . import kpis, selectors, services
@@ -131,14 +132,12 @@ def incident_list(request):
 @login_required
 def incident_page(request, incident_id: int):
     incident = selectors.incident_get(user=request.user, incident_id=incident_id)
-    from epigrid.regions.models import Grid
-
-    grid = Grid.objects.filter(code=incident.grid_code).prefetch_related("workers").first()
     return render(request, "patrol/incident.html", {
         "incident": incident, "timeline": selectors.incident_timeline(incident),
         "photos": list(incident.photos.all()),
         "actions": selectors.incident_actions_for(user=request.user, incident=incident),
-        "grid": grid, "candidates": grid.workers.all() if grid else [],
+        "grid": Grid.objects.filter(code=incident.grid_code).only("code", "name").first(),
+        "candidates": selectors.incident_handlers(incident.grid_code),
     })
 
 

@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from epigrid.accounts.roles import MAP_VIEW
 from epigrid.core.errors import NotFound
 from epigrid.core.scoping import (
-    LEVELS,
-    PREFIX_DIGITS,
+    ancestor_codes,
     code_level,
     code_prefix,
     in_scope,
@@ -41,6 +40,14 @@ def division_get(*, user, code: str) -> Division:
     if division is None:
         raise NotFound(_("No such division."))
     return division
+
+
+def grid_workers(grid_code: str) -> list:
+    """Who works a grid: the active grid workers named for it (`grid_set_workers` checks that each holds
+    the grid-worker role there), in the order they were named. The first follows up its people."""
+    through = Grid.workers.through
+    rows = through.objects.filter(grid__code=grid_code, user__is_active=True).order_by("id").select_related("user")
+    return [row.user for row in rows]
 
 
 def grid_get(*, user, code: str) -> Grid:
@@ -80,14 +87,7 @@ def grids_within(*, user, code: str, checked: Division | None = None):
 def ancestors(code: str, user=None) -> list[Division]:
     """The chain of divisions above a code, top first: names only, a breadcrumb, not a disclosure.
     With `user`, each carries `linked`: whether its own page is in the user's jurisdiction."""
-    level = code_level(code)
-    if level is None:
-        return []
-    codes = []
-    for above in LEVELS[: LEVELS.index(level)]:
-        digits = PREFIX_DIGITS[above]
-        codes.append(code[:digits].ljust(12, "0"))
-    chain = list(Division.objects.filter(code__in=codes).exclude(code=code).order_by("code"))
+    chain = list(Division.objects.filter(code__in=ancestor_codes(code)).order_by("code"))
     for d in chain:
         d.linked = user is not None and in_scope(user, MAP_VIEW, d.code)
     return chain

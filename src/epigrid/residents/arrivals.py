@@ -16,7 +16,7 @@ from epigrid.core.audit import audit_record
 from epigrid.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ServiceError
 from epigrid.core.principals import PUBLIC, SYSTEM, Actor, actor_user, service
 from epigrid.core.ratelimit import rate_limit
-from epigrid.core.scoping import LEVELS, PREFIX_DIGITS, code_prefix, in_scope
+from epigrid.core.scoping import ancestor_codes, code_prefix, in_scope
 from epigrid.core.validators import text_problem
 from epigrid.regions.locate import locate
 from epigrid.regions.models import Division, Grid
@@ -30,7 +30,7 @@ CONSENT_VERSION = "2026-11"
 
 def arrival_policy(community_code: str) -> tuple[set[str], bool, int]:
     """(risk origins, observe everyone, days) from the nearest policy at or above the community."""
-    candidates = [community_code[:PREFIX_DIGITS[level]].ljust(12, "0") for level in LEVELS[:-1]]
+    candidates = [*ancestor_codes(community_code), community_code]
     policies = {p.node_code: p for p in ArrivalPolicy.objects.filter(node_code__in=candidates)}
     for code in sorted(policies, key=lambda c: len(code_prefix(c)), reverse=True):
         p = policies[code]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from epigrid.accounts.roles import RESIDENTS_EDIT, RESIDENTS_VIEW
 from epigrid.core import pii
 from epigrid.core.errors import NotFound
-from epigrid.core.scoping import code_level, code_prefix, prefix_q
+from epigrid.core.scoping import narrow_within
 from epigrid.core.validators import compact_id_number, normalise_phone
 
 from .models import Resident, ResidentMatch
@@ -36,10 +36,7 @@ def residents_search(*, user, q: str = "", within: str = "", tag: int = 0):
     """Residents in the user's scope. `q`: a name (contains), its pinyin or initials (starts with). An
     ID number or phone in `q` finds nothing here: those go through the look-up."""
     qs = Resident.objects.restrict(user, RESIDENTS_VIEW).filter(anonymised_at__isnull=True)
-    if within:
-        if code_level(within) is None:
-            return qs.none()
-        qs = qs.filter(prefix_q("grid_code", code_prefix(within)))
+    qs = narrow_within(qs, within)
     if tag:
         qs = qs.annotate(tag_bits=F("tags").bitand(tag)).filter(tag_bits=tag)
     q = (q or "").strip()
