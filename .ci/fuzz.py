@@ -43,7 +43,7 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
     from epigrid.core.principals import SYSTEM
     from epigrid.health.models import Alert, Observation
     from epigrid.patrol.models import Incident, IncidentCategory, IncidentPhoto, Notification, Patrol
-    from epigrid.patrol.patrols import patrol_start
+    from epigrid.patrol.services import patrol_start
     from epigrid.regions.models import Division, Grid
     from epigrid.residents.importing import import_job_run, import_job_start
     from epigrid.residents.models import Arrival, Resident, ResidentMatch

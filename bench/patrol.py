@@ -57,7 +57,7 @@ def prepare() -> list[tuple[str, float, float]]:
     from epigrid.accounts.services import token_create, user_add
     from epigrid.demo.services import demo_city_build
     from epigrid.patrol.models import Patrol
-    from epigrid.patrol.patrols import patrol_end
+    from epigrid.patrol.services import patrol_end
     from epigrid.regions.models import Grid
 
     call_command("migrate", verbosity=0)

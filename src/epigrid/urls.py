@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from epigrid.core.api import api_not_found, build_api
+from epigrid.api import build_api
+from epigrid.core.api import api_not_found
 
 api = build_api()
 

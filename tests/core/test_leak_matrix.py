@@ -39,7 +39,7 @@ def _model(label):
 
 
 def _plan():
-    from epigrid.patrol.patrols import patrol_plan_set
+    from epigrid.patrol.services import patrol_plan_set
     from epigrid.regions.models import Grid
 
     grid = Grid.objects.filter(code__startswith="110101001001").order_by("code").first()

@@ -50,8 +50,7 @@ def world(city):
     volunteer reported (their own) beside the grid worker's (someone else's)."""
     from epigrid.health.models import Observation
     from epigrid.patrol.models import Incident, Patrol
-    from epigrid.patrol.patrols import patrol_start
-    from epigrid.patrol.services import incident_report
+    from epigrid.patrol.services import incident_report, patrol_start
     from epigrid.regions.services import grid_set_workers
     from epigrid.residents.models import Resident
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from epigrid.accounts.services import user_add
 from epigrid.core.principals import SYSTEM
-from epigrid.patrol.patrols import patrol_add_points, patrol_end, patrol_plan_set, patrol_start
+from epigrid.patrol.services import patrol_add_points, patrol_end, patrol_plan_set, patrol_start
 from epigrid.regions.models import Grid
 from epigrid.regions.services import grid_set_workers, regions_import
 from tests.conftest import PASSWORD

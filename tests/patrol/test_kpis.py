@@ -8,8 +8,9 @@ import time_machine
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from epigrid.patrol import kpis, patrols, services
+from epigrid.patrol import kpis, services
 from epigrid.patrol.rollups import close_bucket, median_hours
+from epigrid.patrol.services import patrols
 
 from .helpers import S, incident_in, report
 

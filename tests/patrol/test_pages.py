@@ -96,7 +96,7 @@ def test_kpi_page_and_xlsx(alice, gridworker, community_worker, inside):
 
 
 def test_patrol_page(api, gridworker, alice, bob, inside):
-    from epigrid.patrol import patrols
+    from epigrid.patrol.services import patrols
 
     p = patrols.patrol_start(actor=gridworker)
     assert logged_in(alice).get(f"/patrol/patrols/{p.pk}/").status_code == 200

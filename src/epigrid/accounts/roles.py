@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from epigrid.core.scoping import AUDIT_VIEW  # noqa: F401  (core's own action, granted below)
+
 
 class Role(models.TextChoices):
     CITY_COMMANDER = "city_commander", _("City commander")
@@ -24,7 +26,6 @@ PATROL_VIEW = "patrol.view"  # every patrol under the node: grid workers' GPS tr
 KPI_VIEW = "kpi.view"  # KPI tables and their XLSX exports
 REGIONS_EDIT = "regions.edit"  # import GeoJSON, rename, assign grid workers
 USERS_MANAGE = "users.manage"
-AUDIT_VIEW = "audit.view"
 # Data tracking (residents, arrivals, observation, check-ins)
 RESIDENTS_VIEW = "residents.view"  # see residents in scope, personal data masked
 RESIDENTS_EDIT = "residents.edit"  # add, change, import residents; review arrivals

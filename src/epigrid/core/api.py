@@ -1,4 +1,5 @@
-"""The JSON API's shared parts: authentication, the error format, and the audit log endpoint."""
+"""The JSON API's shared parts: the error format, pagination, the body parser, and core's own router
+(the audit log). The API itself is put together in epigrid/api.py from every app's router."""
 
 from datetime import date, datetime
 
@@ -11,34 +12,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer
-from ninja.security import SessionAuth as NinjaSessionAuth
-
-from epigrid.accounts.services import token_authenticate
 
 from .errors import ServiceError
 from .middleware import has_nul
 from .selectors import audit_events
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer eg_...` (tokens from `epigrid token create`)."""
-
-    def authenticate(self, request, token):
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-class SessionAuth(NinjaSessionAuth):
-    """The login cookie (with the CSRF check on writes), unless the client sent its own credentials:
-    a wrong bearer token must answer 401, not fall through to a CSRF failure."""
-
-    def __call__(self, request):
-        if request.headers.get("Authorization"):
-            return None
-        return super().__call__(request)
 
 
 class Pagination(PageNumberPagination):
@@ -88,17 +65,8 @@ class JsonParser(Parser):
         return data
 
 
-def build_api() -> NinjaAPI:
-    api = NinjaAPI(
-        title="EpiGrid API",
-        version="1",
-        description="网格化社区疫情防控平台接口。Grid-based community epidemic prevention and control. Every list "
-                    "and object is limited to the caller's jurisdiction; anything outside it answers 404.",
-        auth=[TokenAuth(), SessionAuth()],
-        urls_namespace="api",
-        renderer=Renderer(),
-        parser=JsonParser(),
-    )
+def error_handlers_install(api: NinjaAPI) -> None:
+    """The API's one error format ({"detail", "errors": [{"field", "message"}]}) for every failure."""
 
     def error(request, status: int, detail: str, errors=()):
         return api.create_response(request, {"detail": detail, "errors": list(errors)}, status=status)
@@ -148,12 +116,6 @@ def build_api() -> NinjaAPI:
         return error(request, 400, _("The request body cannot be read."),
                      [{"field": "body", "message": _("malformed body")}])
 
-    from importlib import import_module
-
-    for module in ("regions.api", "accounts.api", "residents.api", "residents.import_api", "health.api", "patrol.api"):
-        api.add_router("", import_module(f"epigrid.{module}").router)
-    api.add_router("", router)
-    return api
 
 
 def api_not_found(request, rest=""):

@@ -1,36 +1,5 @@
-"""Request-scoped facts the services need but should not take from the request (the client address),
-and the template context every page gets."""
+"""Request-scoped facts the services need but should not take from the request (the client address)."""
 
 import contextvars
 
 client_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_address", default=None)
-
-
-def platform(request):
-    from django.conf import settings
-
-    from epigrid.accounts.roles import (
-        AUDIT_VIEW,
-        HEALTH_RECORD,
-        HEALTH_VIEW,
-        INCIDENT_REPORT,
-        INCIDENT_VIEW,
-        KPI_VIEW,
-        MAP_VIEW,
-        RESIDENTS_VIEW,
-    )
-    from epigrid.core.scoping import can, may_read
-
-    # The menu offers only the pages the role may open (the same checks the views make).
-    user = getattr(request, "user", None)
-    return {
-        "can_audit": bool(user and can(user, AUDIT_VIEW)),
-        "can_map": bool(user and can(user, MAP_VIEW)),
-        "can_residents": bool(user and can(user, RESIDENTS_VIEW)),
-        "can_health": bool(user and can(user, HEALTH_RECORD)),
-        "can_observations": bool(user and can(user, HEALTH_VIEW)),
-        "can_patrol": bool(user and may_read(user, INCIDENT_VIEW)),
-        "can_report": bool(user and can(user, INCIDENT_REPORT)),
-        "can_kpis": bool(user and can(user, KPI_VIEW)),
-        "map_tile_url": settings.MAP_TILE_URL,
-    }

@@ -11,10 +11,23 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from epigrid.accounts.roles import OWN_RECORDS, ROLE_ACTIONS
-
 from .principals import SYSTEM, is_user
 from .validators import is_ascii_digits
+
+# The one action core itself checks (the audit log); every other action belongs to its app.
+AUDIT_VIEW = "audit.view"
+
+# What each role may do, and which actions read only one's own records: the table lives with the roles
+# (accounts/roles.py), which hands it over at start-up (AccountsConfig.ready), so that core imports no app.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {}
+OWN_RECORDS: dict[str, tuple[str, ...]] = {}
+
+
+def roles_register(*, role_actions: dict, own_records: dict) -> None:
+    ROLE_ACTIONS.clear()
+    ROLE_ACTIONS.update(role_actions)
+    OWN_RECORDS.clear()
+    OWN_RECORDS.update(own_records)
 
 LEVELS = ("province", "city", "district", "street", "community", "grid")
 PREFIX_DIGITS = {"province": 2, "city": 4, "district": 6, "street": 9, "community": 12, "grid": 15}

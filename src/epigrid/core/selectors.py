@@ -5,11 +5,9 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from epigrid.accounts.roles import AUDIT_VIEW
-
 from .errors import FieldError, ServiceError
 from .models import AuditEvent
-from .scoping import user_prefixes
+from .scoping import AUDIT_VIEW, user_prefixes
 from .validators import date_problem
 
 

@@ -2,8 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from epigrid.accounts.roles import AUDIT_VIEW
-from epigrid.core.scoping import can
+from epigrid.core.scoping import AUDIT_VIEW, can
 
 from .errors import ServiceError
 from .forms import AuditFilterForm
@@ -15,17 +14,6 @@ def refused(request):
     """A page or list the user's role may not open: 403, the one answer for every such page (an
     object outside the scope answers 404 instead, so its existence does not show)."""
     return render(request, "core/refused.html", status=403)
-
-
-@login_required
-def home(request):
-    from epigrid.accounts.roles import PENDING_MODULE_ROLES
-    from epigrid.regions.selectors import home_overview
-
-    nodes = home_overview(user=request.user)
-    # Charity staff and consultants have no part in grid control: their home says their module is to come.
-    pending = not nodes and any(m.role in PENDING_MODULE_ROLES for m in request.user.memberships.all())
-    return render(request, "core/home.html", {"nodes": nodes, "pending_module": pending})
 
 
 @login_required

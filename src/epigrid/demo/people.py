@@ -140,7 +140,7 @@ def _closed_loop(worker, commander, point, seed: int) -> None:
 
 def _patrol(worker, grid: Grid, rng) -> None:
     """A finished patrol of the worker's grid, with a track of a few points an hour ago."""
-    from epigrid.patrol.patrols import patrol_add_points, patrol_end, patrol_start
+    from epigrid.patrol.services import patrol_add_points, patrol_end, patrol_start
 
     started = timezone.now() - datetime.timedelta(hours=1)
     patrol = patrol_start(actor=worker, grid_code=grid.code, started_at=started)

@@ -14,7 +14,8 @@ from ninja.pagination import paginate
 from epigrid.core.api import ERRORS, WRITE_ERRORS, Pagination
 from epigrid.core.errors import NotFound
 
-from . import kpis, patrols, selectors, services
+from . import kpis, selectors, services
+from .services import patrols
 from .workflow import ACTIONS
 
 router = Router(tags=["patrol"])

@@ -209,7 +209,7 @@ def plan_page(request, grid_code: str):
     text = "\n".join(f"{c.name}, {c.lon}, {c.lat}, {c.radius_m}, {c.kind}" for c in checkpoints)
     times = plan.times_per_day if plan else 0
     if request.method == "POST" and may_edit:
-        from .patrols import patrol_plan_set
+        from .services import patrol_plan_set
 
         text = request.POST.get("checkpoints", "")
         rows, bad = _checkpoint_lines(text)

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("map/", views.map_page, name="map"),
     path("divisions/<str:code>/", views.division_page, name="division"),
     path("grids/<str:code>/", views.grid_page, name="grid"),

@@ -2,10 +2,18 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from epigrid.accounts.roles import INCIDENT_MANAGE, RESIDENTS_EDIT
+from epigrid.accounts.roles import INCIDENT_MANAGE, PENDING_MODULE_ROLES, RESIDENTS_EDIT
 from epigrid.core.scoping import in_scope
 
 from . import selectors
+
+
+@login_required
+def home(request):
+    nodes = selectors.home_overview(user=request.user)
+    # Charity staff and consultants have no part in grid control: their home says their module is to come.
+    pending = not nodes and any(m.role in PENDING_MODULE_ROLES for m in request.user.memberships.all())
+    return render(request, "regions/home.html", {"nodes": nodes, "pending_module": pending})
 
 
 @login_required

@@ -252,3 +252,9 @@ def match_accept(request, uid: UUID, body: AcceptIn):
 def match_decline(request, uid: UUID):
     services.resident_match_decline(actor=request.user, uid=uid)
     return Status(204, None)
+
+
+# The bulk import's endpoints, kept in their own module, join the app's router.
+from .import_api import router as import_router  # noqa: E402
+
+router.add_router("", import_router)

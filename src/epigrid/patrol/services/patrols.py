@@ -23,9 +23,9 @@ from epigrid.core.principals import Actor, require_user, service
 from epigrid.core.scoping import in_scope, user_prefixes
 from epigrid.regions.models import Grid
 
-from . import rollups
-from .checks import CLOCK_SKEW, check_position, check_time, clean_text, raise_if
-from .models import Checkpoint, CheckpointVisit, Patrol, PatrolPlan, TrackPoint
+from .. import rollups
+from ..checks import CLOCK_SKEW, check_position, check_time, clean_text, raise_if
+from ..models import Checkpoint, CheckpointVisit, Patrol, PatrolPlan, TrackPoint
 
 MAX_POINTS = 500
 MAX_CHECKPOINTS = 200

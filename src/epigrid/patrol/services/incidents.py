@@ -29,13 +29,13 @@ from epigrid.core.principals import PUBLIC, SYSTEM, Actor, actor_user, is_user, 
 from epigrid.core.scoping import ancestor_codes, in_scope, user_prefixes
 from epigrid.regions.locate import locate_many
 
-from . import rollups
-from .categories import categories_ensure
-from .checks import check_position, check_time, clean_text, raise_if
-from .models import Incident, IncidentCategory, IncidentEvent, IncidentPhoto, Notification, Patrol
-from .photos import MAX_PHOTOS, photo_discard, photo_prepare, photo_store
-from .selectors import incident_handlers
-from .workflow import ACTION_NAMES, RUNNING, TRANSITIONS, refusal
+from .. import rollups
+from ..categories import categories_ensure
+from ..checks import check_position, check_time, clean_text, raise_if
+from ..models import Incident, IncidentCategory, IncidentEvent, IncidentPhoto, Notification, Patrol
+from ..photos import MAX_PHOTOS, photo_discard, photo_prepare, photo_store
+from ..selectors import incident_handlers
+from ..workflow import ACTION_NAMES, RUNNING, TRANSITIONS, refusal
 
 S = Incident.State
 MAX_BACKDATE = timedelta(days=7)  # reports queued offline: older ones are refused
@@ -167,7 +167,7 @@ def _actor_name(actor: Actor, fallback: str = "") -> str:
 # ---------------------------------------------------------------- the workflow steps
 
 def _load(actor, incident_id: int) -> Incident:
-    from .selectors import incidents_visible
+    from ..selectors import incidents_visible
 
     incident = (incidents_visible(actor).filter(pk=incident_id).select_related("category").first()
                 if isinstance(incident_id, int) else None)
