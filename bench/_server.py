@@ -21,6 +21,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bench_var_dir(name: str) -> str:
+    """This benchmark's own data directory: BENCH_VAR_DIR (default var/bench) / name. Each script builds
+    and reuses only its own data, so `make bench` runs twice in a row (one script's incidents never meet
+    another's checks). On PostgreSQL (EPIGRID_DATABASE_URL) give each script a database of its own."""
+    root = Path(os.environ.get("BENCH_VAR_DIR") or Path(__file__).resolve().parent.parent / "var" / "bench")
+    return str(root / name)
+
+
 def serve(port: int, token: str, *, workers: int = 2, log_name: str = "bench-serve.log") -> subprocess.Popen:
     """`epigrid serve` in its own session (so it stops with its workers), logging to a file under
     EPIGRID_VAR_DIR; returns once an authenticated GET /api/v1/me answers 200."""

@@ -1,6 +1,6 @@
 """Check-ins over real HTTP: `POST /api/v1/checkins` against `epigrid serve` (gunicorn, 2 sync workers).
 
-Builds (or reuses) its data under BENCH_VAR_DIR (default var/bench-checkins): the small demo city and
+Builds (or reuses) its data under var/bench/checkins (BENCH_VAR_DIR moves var/bench): the small demo city and
 BENCH_RESIDENTS (3,000) residents of 东城 under home observation, all created through the services, and a
 district admin's bearer token. Then, from this process as the separate load process, BENCH_CONCURRENCY (8)
 asyncio clients each keep a connection (re-opened whenever gunicorn's sync worker closes it) and send
@@ -27,10 +27,10 @@ import time
 import uuid
 from pathlib import Path
 
-from _server import emit, free_port, serve, stop  # bench/_server.py
+from _server import bench_var_dir, emit, free_port, serve, stop  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench-checkins"))
+os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("checkins")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
 
 import django  # noqa: E402

@@ -27,11 +27,11 @@ import resource
 import time
 from pathlib import Path
 
-from _server import emit  # bench/_server.py
+from _server import bench_var_dir, emit  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 # A database of its own (the resident table is emptied before each run): not the other benches' one.
-os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench" / "import-residents"))
+os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("import-residents")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
 
 import django  # noqa: E402

@@ -10,7 +10,7 @@ token (median and p95 over ROUNDS rounds, a new connection each):
 Target: the city's KPIs under 300 ms. Also printed: the raw-scan equivalent (COUNT over the incidents
 of the same year, in-process), to show what the rollups save.
 
-Data: EPIGRID_VAR_DIR is BENCH_VAR_DIR (default var/bench); EPIGRID_DATABASE_URL is honoured.
+Data: its own directory, var/bench/<script> (BENCH_VAR_DIR moves var/bench); EPIGRID_DATABASE_URL is honoured.
 Run: .venv/bin/python bench/kpi.py   (BENCH_INCIDENTS to change the count)
 """
 
@@ -23,10 +23,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from _server import emit  # bench/_server.py
+from _server import bench_var_dir, emit  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))
+os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("kpi")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -151,7 +151,7 @@ def prepare() -> tuple[str, str]:
     categories_ensure()
     if Incident.objects.count() < N:
         if Incident.objects.exists() or KpiDaily.objects.exists():
-            raise SystemExit("the bench database holds other incidents; use a fresh BENCH_VAR_DIR")
+            raise SystemExit("the bench database holds other incidents; delete var/bench/kpi or use another BENCH_VAR_DIR")
         t = time.perf_counter()
         sizes = generate(date.today())
         emit("kpi_bulk_load_s", time.perf_counter() - t, "s")

@@ -6,7 +6,7 @@ Target: at least 500,000 points/s. Floor, in the same run: `shapely.points` plus
 `STRtree.query` on the same points, the part an STRtree-based locator cannot skip (locate.py no longer
 builds Points, so it can beat it). Also the same points given in GCJ-02, which adds the conversion.
 
-Data: EPIGRID_VAR_DIR is BENCH_VAR_DIR (default var/bench); EPIGRID_DATABASE_URL is honoured.
+Data: its own directory, var/bench/<script> (BENCH_VAR_DIR moves var/bench); EPIGRID_DATABASE_URL is honoured.
 Run: .venv/bin/python bench/locate.py
 """
 
@@ -14,10 +14,10 @@ import os
 import time
 from pathlib import Path
 
-from _server import emit  # bench/_server.py
+from _server import bench_var_dir, emit  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))
+os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("locate")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
 
 import django  # noqa: E402

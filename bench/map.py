@@ -9,7 +9,7 @@ Requests are sequential and interleaved (one of each per round), a new connectio
 workers close it), timed from sending to the last byte read: median and p95 over ROUNDS rounds.
 Targets: the map under 300 ms and under 2 MB.
 
-Data: EPIGRID_VAR_DIR is BENCH_VAR_DIR (default var/bench); EPIGRID_DATABASE_URL is honoured.
+Data: its own directory, var/bench/<script> (BENCH_VAR_DIR moves var/bench); EPIGRID_DATABASE_URL is honoured.
 Run: .venv/bin/python bench/map.py
 """
 
@@ -21,10 +21,10 @@ import statistics
 import time
 from pathlib import Path
 
-from _server import emit, free_port, serve, stop  # bench/_server.py
+from _server import bench_var_dir, emit, free_port, serve, stop  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))
+os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("map")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
 
 import django  # noqa: E402

@@ -12,7 +12,7 @@ endpoint):
             point every 10 s is 2,000): latency at that load, which is what a phone sees.
 Targets: >= 3,000 points/s stored, p99 < 150 ms at the target rate, no errors.
 
-Data: EPIGRID_VAR_DIR is BENCH_VAR_DIR (default var/bench); EPIGRID_DATABASE_URL is honoured.
+Data: its own directory, var/bench/<script> (BENCH_VAR_DIR moves var/bench); EPIGRID_DATABASE_URL is honoured.
 Run: .venv/bin/python bench/patrol.py   (BENCH_SECONDS, BENCH_WORKERS, BENCH_THREADS, BENCH_TARGET_POINTS)
 """
 
@@ -26,12 +26,12 @@ import time
 import uuid
 from pathlib import Path
 
-from _server import emit, free_port, serve, stop  # bench/_server.py
+from _server import bench_var_dir, emit, free_port, serve, stop  # bench/_server.py
 
 from epigrid.core.principals import SYSTEM  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench"))
+os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("patrol")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "200"))
