@@ -47,7 +47,10 @@ def test_a_form_over_the_cap_gets_a_page_that_says_so(gridworker, settings):
                                                "photos": SimpleUploadedFile("p.jpg", b"0" * 2 * 1024 * 1024)})
     assert response.status_code == 413
     assert response["Content-Type"].startswith("text/html")
-    assert 'data-testid="too-large"' in response.content.decode() and "1 MB" in response.content.decode()
+    page = response.content.decode()
+    assert 'data-testid="too-large"' in page and "1 MB" in page
+    # the platform's own page (its header and stylesheet), with no menu: the sender is not yet known
+    assert 'class="topbar"' in page and 'class="nav"' not in page
     assert response.get("Content-Security-Policy")
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOper
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PageNumberPagination, paginate
@@ -55,6 +56,63 @@ def _field(loc) -> str:
     return ".".join(parts) or "body"
 
 
+# Pydantic writes its messages in English; users read them in their own language. Keyed by pydantic's error
+# type, formatted with the error's context (its limits); a type not listed keeps pydantic's own words.
+VALIDATION_MESSAGES = {
+    "missing": gettext_lazy("this field is required"),
+    "string_type": gettext_lazy("text is required"),
+    "string_too_short": gettext_lazy("at least %(min_length)s characters"),
+    "string_too_long": gettext_lazy("at most %(max_length)s characters"),
+    "string_pattern_mismatch": gettext_lazy("not in the expected format"),
+    "int_type": gettext_lazy("a whole number is required"),
+    "int_parsing": gettext_lazy("a whole number is required"),
+    "int_from_float": gettext_lazy("a whole number is required"),
+    "float_type": gettext_lazy("a number is required"),
+    "float_parsing": gettext_lazy("a number is required"),
+    "finite_number": gettext_lazy("a finite number is required"),
+    "bool_type": gettext_lazy("true or false is required"),
+    "bool_parsing": gettext_lazy("true or false is required"),
+    "greater_than": gettext_lazy("must be greater than %(gt)s"),
+    "greater_than_equal": gettext_lazy("must be at least %(ge)s"),
+    "less_than": gettext_lazy("must be less than %(lt)s"),
+    "less_than_equal": gettext_lazy("must be at most %(le)s"),
+    "too_short": gettext_lazy("at least %(min_length)s items"),
+    "too_long": gettext_lazy("at most %(max_length)s items"),
+    "list_type": gettext_lazy("a list is required"),
+    "dict_type": gettext_lazy("an object is required"),
+    "model_attributes_type": gettext_lazy("an object is required"),
+    "uuid_type": gettext_lazy("not a valid UUID"),
+    "uuid_parsing": gettext_lazy("not a valid UUID"),
+    "date_type": gettext_lazy("not a valid date (YYYY-MM-DD)"),
+    "date_parsing": gettext_lazy("not a valid date (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": gettext_lazy("not a valid date (YYYY-MM-DD)"),
+    "date_from_datetime_inexact": gettext_lazy("a date without a time is required"),
+    "datetime_type": gettext_lazy("not a valid date and time (ISO 8601)"),
+    "datetime_parsing": gettext_lazy("not a valid date and time (ISO 8601)"),
+    "datetime_from_date_parsing": gettext_lazy("not a valid date and time (ISO 8601)"),
+    "timezone_aware": gettext_lazy("a time zone is required"),
+    "enum": gettext_lazy("must be one of: %(expected)s"),
+    "literal_error": gettext_lazy("must be one of: %(expected)s"),
+    "json_invalid": gettext_lazy("the body is not valid JSON"),
+    "extra_forbidden": gettext_lazy("unknown field"),
+}
+
+
+def validation_message(error: dict) -> str:
+    """One pydantic error in the user's language. Our own validators raise ValueError with a message
+    already translated: pydantic prefixes it with "Value error, ", which is dropped."""
+    kind, msg = error.get("type", ""), str(error.get("msg", "invalid"))
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    template = VALIDATION_MESSAGES.get(kind)
+    if template is None:
+        return msg
+    try:
+        return str(template) % {k: v for k, v in (error.get("ctx") or {}).items()}
+    except (KeyError, TypeError, ValueError):
+        return msg
+
+
 class JsonParser(Parser):
     """JSON bodies as ninja reads them, refusing a NUL character anywhere (see NulCharacterMiddleware)."""
 
@@ -77,7 +135,7 @@ def error_handlers_install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def _validation_error(request, exc: ValidationError):
-        errors = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in exc.errors]
+        errors = [{"field": _field(e.get("loc", ())), "message": validation_message(e)} for e in exc.errors]
         return error(request, 400, _("Invalid request."), errors)
 
     @api.exception_handler(AuthenticationError)

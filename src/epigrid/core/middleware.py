@@ -86,8 +86,10 @@ def too_large(request, limit: int):
     if request.path_info.startswith("/api/"):
         body = {"detail": detail, "errors": [{"field": "body", "message": message}]}
         return HttpResponse(json.dumps(body, ensure_ascii=False), status=413, content_type="application/json")
-    # A bare page: the request has not been through authentication, so base.html's menu cannot be drawn.
-    return HttpResponse(render_to_string("core/413.html", {"detail": detail, "message": message}), status=413)
+    # The request has not been through authentication (nothing may read its body first): base.html draws
+    # the page without the menu, as for a visitor.
+    return HttpResponse(render_to_string("core/413.html", {"detail": detail, "message": message}, request=request),
+                        status=413)
 
 
 class BodyLimitMiddleware:

@@ -10,7 +10,7 @@ from .models import IdType, Tag, Transport
 class ResidentForm(forms.Form):
     """Collects text; the rules are in validation.clean_resident, called by the service."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     id_type = forms.ChoiceField(label=_("ID type"), choices=IdType.choices, initial=IdType.RIC)
     id_number = forms.CharField(label=_("ID number"), max_length=30)
     phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
@@ -33,7 +33,7 @@ class RevealForm(forms.Form):
 class ArrivalForm(forms.Form):
     """The public arrival registration form (rules in arrivals.arrival_register)."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     id_type = forms.ChoiceField(label=_("ID type"), choices=IdType.choices, initial=IdType.RIC)
     id_number = forms.CharField(label=_("ID number"), max_length=30)
     phone = forms.CharField(label=_("Mobile phone"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "tel"}))
