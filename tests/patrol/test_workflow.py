@@ -7,6 +7,7 @@ import pytest
 from epigrid.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from epigrid.core.models import AuditEvent
 from epigrid.patrol import services
+from epigrid.patrol.services import incidents
 from epigrid.patrol.models import Incident, IncidentEvent
 from epigrid.patrol.workflow import ACTIONS, TRANSITIONS
 
@@ -142,7 +143,7 @@ def test_a_stale_read_loses_to_the_conditional_update(gridworker, community_work
     stale = Incident.objects.select_related("category").get(pk=incident.pk)
     services.incident_dispatch(actor=community_worker, incident_id=incident.pk, assignee="gridworker")
     # The incident moved on, but this actor still holds the old copy: registered, version 1.
-    monkeypatch.setattr(services, "_load", lambda actor, incident_id: stale)
+    monkeypatch.setattr(incidents, "_load", lambda actor, incident_id: stale)
     with pytest.raises(Conflict):
         services.incident_dispatch(actor=community_worker, incident_id=incident.pk, assignee="gridworker")
     assert IncidentEvent.objects.filter(incident=incident, action="dispatch").count() == 1
