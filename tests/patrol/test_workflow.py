@@ -7,8 +7,8 @@ import pytest
 from epigrid.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from epigrid.core.models import AuditEvent
 from epigrid.patrol import services
-from epigrid.patrol.services import incidents
 from epigrid.patrol.models import Incident, IncidentEvent
+from epigrid.patrol.services import incidents
 from epigrid.patrol.workflow import ACTIONS, TRANSITIONS
 
 from .helpers import PATHS, S, action_kwargs, incident_in, report
