@@ -50,7 +50,9 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
 
     commander = User.objects.get(username="commander")
     tokens = {name: token_create(actor=SYSTEM, username=name, name="fuzz")[1] for name in ("commander", "gridworker")}
-    patrol_start(actor=User.objects.get(username="gridworker"))  # running, for /points and /end
+    gridworker = User.objects.get(username="gridworker")
+    gridworker_grids = [m.node_code for m in gridworker.memberships.all()]
+    patrol_start(actor=gridworker)  # running, for /points and /end
     upload = SimpleUploadedFile("people.csv", "姓名,证件号码\n张三,110105194912310029\n李四,bad\n".encode(), "text/csv")
     job = import_job_start(actor=commander, upload=upload, skip_invalid=True)
     import_job_run(str(job.pk))
@@ -61,7 +63,10 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
         return [str(u) for u in model.objects.values_list("uid", flat=True)[:10]]
 
     values = {
-        "residents": uids(Resident), "observations": uids(Observation), "arrivals": uids(Arrival),
+        # the grid worker's own observations first: their check-ins reach the record instead of a 404
+        "residents": uids(Resident), "arrivals": uids(Arrival),
+        "observations": [str(u) for u in Observation.objects.filter(grid_code__in=gridworker_grids, status="active")
+                         .values_list("uid", flat=True)[:5]] + uids(Observation)[:5],
         "matches": uids(ResidentMatch),
         "divisions": list(Division.objects.filter(code__startswith="1101").values_list("code", flat=True)[:10]),
         "grids": list(Grid.objects.filter(code__startswith="110101").values_list("code", flat=True)[:10]),

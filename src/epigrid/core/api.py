@@ -69,6 +69,8 @@ VALIDATION_MESSAGES = {
     "int_from_float": gettext_lazy("a whole number is required"),
     "float_type": gettext_lazy("a number is required"),
     "float_parsing": gettext_lazy("a number is required"),
+    "decimal_type": gettext_lazy("a number is required"),
+    "decimal_parsing": gettext_lazy("a number is required"),
     "finite_number": gettext_lazy("a finite number is required"),
     "bool_type": gettext_lazy("true or false is required"),
     "bool_parsing": gettext_lazy("true or false is required"),
@@ -144,7 +146,12 @@ def error_handlers_install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
-        return error(request, exc.status_code, str(exc))
+        # ninja's own words for a body it cannot parse, in the caller's language
+        detail = str(exc)
+        if detail == "Cannot parse request body":
+            return error(request, 400, _("The request body cannot be read."),
+                         [{"field": "body", "message": _("malformed body")}])
+        return error(request, exc.status_code, detail)
 
     @api.exception_handler(TooManyFieldsSent)
     def _too_many_fields(request, exc):

@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from epigrid.core.api import ERRORS, WRITE_ERRORS, Pagination
 from epigrid.core.errors import NotFound
+from epigrid.core.geo import CHINA_LAT, CHINA_LON
 
 from . import kpis, selectors, services
 from .services import patrols
@@ -151,7 +152,7 @@ class CheckpointIO(Schema):
 
 
 class PlanIn(Schema):
-    times_per_day: int
+    times_per_day: int = Field(..., ge=0, le=24)
     crs: Crs = "wgs84"
     checkpoints: list[CheckpointIO] = Field([], max_length=patrols.MAX_CHECKPOINTS)
 
@@ -187,9 +188,9 @@ class IncidentIn(Schema):
     client_id: str | None = Field(None, min_length=8, max_length=64,
                                   description="Client-generated id: the same id twice stores one incident.")
     category: str = Field(..., description="A leaf code from /incident-categories.")
-    description: str
-    lon: float
-    lat: float
+    description: str = Field(..., min_length=1, max_length=2000, pattern=r"\S")
+    lon: float = Field(..., ge=CHINA_LON[0], le=CHINA_LON[1], description="Longitude, in China.")
+    lat: float = Field(..., ge=CHINA_LAT[0], le=CHINA_LAT[1], description="Latitude, in China.")
     crs: Crs = "wgs84"
     address: str = ""
     reported_at: datetime | None = None

@@ -161,7 +161,10 @@ class ImportQuery(Schema):
 
 
 _GEOJSON_BODY = {"requestBody": {"required": True, "content": {"application/geo+json": {"schema": {
-    "type": "object", "description": "FeatureCollection; properties: code, name, level, parent_code"}}}}}
+    "type": "object", "required": ["type", "features"],
+    "properties": {"type": {"enum": ["FeatureCollection"]},
+                   "features": {"type": "array", "minItems": 1, "items": {"type": "object"}}},
+    "description": "FeatureCollection; properties: code, name, level, parent_code"}}}}}
 
 
 @router.post("/regions/import", response={200: ImportOut, **ERRORS}, openapi_extra=_GEOJSON_BODY,

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Literal
 from uuid import UUID
 
 from django.utils.translation import gettext as _
@@ -8,6 +9,7 @@ from ninja.pagination import paginate
 from epigrid.accounts.roles import RESIDENTS_VIEW
 from epigrid.core.api import ERRORS, ErrorOut, Pagination
 from epigrid.core.errors import FieldError, ServiceError
+from epigrid.core.reveal import Purpose
 
 from . import arrivals, selectors, services
 from .models import Arrival, Tag
@@ -40,10 +42,17 @@ class ResidentOut(Schema):
         return [t.name.lower() for t in Tag if obj.tags & t.value]
 
 
-class ResidentIn(Schema):
-    name: str | None = None
+# What the service requires, said in the schema too (text with at least one visible character), so that a
+# client generated from it does not send what will be refused.
+VISIBLE = r"\S"
+
+
+class ResidentPatch(Schema):
+    """A change: every field may be left out; a name or an ID number, when given, may not be empty."""
+
+    name: str = Field(None, min_length=1, max_length=50, pattern=VISIBLE)
     id_type: str | None = Field(None, description="ric (default), passport, hmt, other; or the Chinese name")
-    id_number: str | None = None
+    id_number: str = Field(None, min_length=1, max_length=30, pattern=VISIBLE)
     phone: str | None = None
     address: str | None = None
     lon: float | None = None
@@ -52,6 +61,11 @@ class ResidentIn(Schema):
     tags: list[str] | None = Field(None, description="elderly_alone, disabled, pregnant, chronic, low_income")
     notes: str | None = None
     household: str | None = Field(None, max_length=200, description="Household address: members share one")
+
+
+class ResidentIn(ResidentPatch):
+    name: str = Field(..., min_length=1, max_length=50, pattern=VISIBLE)
+    id_number: str = Field(..., min_length=1, max_length=30, pattern=VISIBLE)
 
 
 class SearchQuery(Schema):
@@ -71,9 +85,10 @@ class LookupIn(Schema):
 
 
 class RevealIn(Schema):
-    field: str = Field(..., description="id_number or phone")
-    purpose: str = Field(..., description="tracing, contact, verify, request, correction or other")
-    reason: str = Field(..., max_length=500, description="In a few words (at least 4 characters), why")
+    field: Literal["id_number", "phone"]
+    purpose: Literal[tuple(Purpose.values)] = Field(..., description="Why: " + ", ".join(Purpose.values))
+    reason: str = Field(..., min_length=4, max_length=500, pattern=VISIBLE,
+                        description="In a few words (at least 4 characters), why")
 
 
 class RevealOut(Schema):
@@ -114,12 +129,12 @@ def resident(request, uid: UUID):
 
 
 @router.patch("/residents/{uid}", response={200: ResidentOut, **ERRORS}, summary="Change a resident")
-def resident_update(request, uid: UUID, body: ResidentIn):
+def resident_update(request, uid: UUID, body: ResidentPatch):
     return services.resident_update(actor=request.user, uid=uid, data=_given(body))
 
 
 class AnonymiseIn(Schema):
-    reason: str = Field(..., max_length=500)
+    reason: str = Field(..., min_length=1, max_length=500, pattern=VISIBLE)
 
 
 @router.post("/residents/{uid}/anonymise", response={204: None, **ERRORS},
