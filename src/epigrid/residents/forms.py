@@ -24,6 +24,40 @@ class ResidentForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ResidentEditForm(ResidentForm):
+    """A change from the person's page. The ID number and phone are never put into the form (that would
+    show them in full without a reveal): left empty they stay as they are; typed, they replace the old."""
+
+    KEEP_IF_EMPTY = ("id_number", "phone")
+
+    def __init__(self, *args, resident=None, **kwargs):
+        data = args[0] if args else kwargs.get("data")
+        if resident is not None and data is None:
+            kwargs["initial"] = {
+                "name": resident.name, "id_type": resident.id_type, "address": resident.address,
+                "grid_code": resident.grid_code, "lon": "" if resident.lon is None else resident.lon,
+                "lat": "" if resident.lat is None else resident.lat, "notes": resident.notes,
+                "tags": [t.name.lower() for t in Tag if resident.tags & t.value]}
+        super().__init__(*args, **kwargs)
+        self.fields["id_number"].required = False
+        for name in self.KEEP_IF_EMPTY:
+            masked = getattr(resident, f"{name}_masked", "") if resident is not None else ""
+            self.fields[name].help_text = (_("Now %(v)s; leave empty to keep it.") % {"v": masked} if masked
+                                           else _("Leave empty to keep it."))
+        self.fields["grid_code"].help_text = ""
+
+    def changes(self) -> dict:
+        """What the service is given: every field, except an ID number or phone left empty, and the position
+        only when one was typed."""
+        data = dict(self.cleaned_data)
+        for name in (*self.KEEP_IF_EMPTY, "lon", "lat"):
+            if not str(data.get(name) or "").strip():
+                data.pop(name, None)
+        if "id_number" not in data:
+            data.pop("id_type", None)  # a type is checked against its number: changed together or not at all
+        return data
+
+
 class RevealForm(forms.Form):
     field = forms.ChoiceField(choices=[("id_number", _("ID number")), ("phone", _("Mobile phone"))])
     purpose = forms.ChoiceField(label=pgettext_lazy("reveal", "Purpose"), choices=[("", "—"), *Purpose.choices])

@@ -6,6 +6,7 @@ urlpatterns = [
     path("residents/", views.resident_list, name="residents"),
     path("residents/new/", views.resident_new, name="resident-new"),
     path("residents/<uuid:uid>/", views.resident_detail, name="resident"),
+    path("residents/<uuid:uid>/edit/", views.resident_edit, name="resident-edit"),
     path("residents/<uuid:uid>/reveal/", views.resident_reveal, name="resident-reveal"),
     path("residents/matches/", views.match_list, name="resident-matches"),
     path("residents/matches/<uuid:uid>/", views.match_decide, name="resident-match-decide"),

@@ -17,7 +17,7 @@ from epigrid.core.views import refused
 from epigrid.core.web import form_add_errors, message_error
 
 from . import selectors, services
-from .forms import ResidentForm, RevealForm
+from .forms import ResidentEditForm, ResidentForm, RevealForm
 from .models import Tag
 
 # Exact searches by ID number or phone are posted, kept in the session under a random id, and the page's
@@ -108,7 +108,26 @@ def resident_detail(request, uid):
     matches = selectors.matches_pending(user=request.user).filter(existing=resident)
     return render(request, "residents/detail.html", {
         "resident": resident, "reveal_form": RevealForm(), "matches": matches,
-        "can_reveal": in_scope(request.user, PII_REVEAL, resident.grid_code)})
+        "can_reveal": in_scope(request.user, PII_REVEAL, resident.grid_code),
+        "can_edit": in_scope(request.user, RESIDENTS_EDIT, resident.grid_code)})
+
+
+@login_required
+def resident_edit(request, uid):
+    resident = selectors.resident_get(user=request.user, uid=uid)
+    if not in_scope(request.user, RESIDENTS_EDIT, resident.grid_code):
+        return refused(request)
+    form = ResidentEditForm(request.POST or None, resident=resident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_update(actor=request.user, uid=uid, data=form.changes())
+        except ServiceError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("resident", uid=uid)
+    return render(request, "residents/form.html", {"form": form, "resident": resident},
+                  status=400 if form.errors else 200)
 
 
 @login_required
