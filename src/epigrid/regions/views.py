@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from epigrid.accounts.roles import INCIDENT_MANAGE, PENDING_MODULE_ROLES, RESIDENTS_EDIT
 from epigrid.core.scoping import in_scope
 
 from . import selectors
+from .links import community_token
 
 
 @login_required
@@ -58,3 +62,31 @@ def grid_page(request, code):
         "grid": grid, "chain": selectors.ancestors(code, request.user), "workers": grid.workers.all(),
         "tile_url": settings.MAP_TILE_URL, "tile_crs": settings.MAP_TILE_CRS,
     })
+
+
+# A community's posters, to print and put up at the gate: who may print them (as for the bare QR code), the
+# QR code's and the public page's URL names, the headline, and what a passer-by does.
+POSTERS = {
+    "arrival": (RESIDENTS_EDIT, "arrival-qr", "arrival-public", _("Arriving here? Register first"), (
+        _("Scan the code with WeChat or the phone's camera."),
+        _("Fill in who you are, where you come from and how you feel today."),
+        _("Keep the check-in link the page gives you: you report your temperature with it every day."))),
+    "report": (INCIDENT_MANAGE, "patrol:public_report_qr", "patrol:public_report", _("Seen a problem? Tell us"), (
+        _("Scan the code with WeChat or the phone's camera."),
+        _("Pick what you saw, say where, add a photo if you can."),
+        _("The community's staff take it up; nobody sees who reported it."))),
+}
+
+
+@login_required
+def community_poster(request, code, purpose):
+    if purpose not in POSTERS:
+        raise Http404
+    action, qr_name, page_name, title, steps = POSTERS[purpose]
+    community = selectors.division_get(user=request.user, code=code)  # 404 outside the jurisdiction
+    if community.level != "community" or not in_scope(request.user, action, code):
+        raise Http404
+    link = request.build_absolute_uri(reverse(page_name, args=[community_token(code, purpose)]))
+    return render(request, "regions/poster.html", {
+        "community": community, "chain": selectors.ancestors(code), "title": title, "steps": steps, "link": link,
+        "qr_url": reverse(qr_name, args=[code, "svg"])})

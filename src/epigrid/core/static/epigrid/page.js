@@ -9,6 +9,9 @@
     var el = e.target;
     if (el.matches && el.matches("select[data-autosubmit]") && el.form) { el.form.requestSubmit(); }
   });
+  document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest("[data-print]")) { window.print(); }
+  });
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (form.dataset.confirm !== undefined && !window.confirm(form.dataset.confirm)) {
