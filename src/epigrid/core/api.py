@@ -212,8 +212,8 @@ class AuditFilter(Schema):
     user: str | None = Field(None, description="Actor's username.")
     object: str | None = Field(None, description="Object id or code, e.g. a grid code.")
     action: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: date | None = Field(None, ge=date(2000, 1, 1), le=date(2999, 12, 31))
+    date_to: date | None = Field(None, ge=date(2000, 1, 1), le=date(2999, 12, 31))
 
 
 @router.get("/audit", response={200: list[AuditOut], **ERRORS, 403: ErrorOut}, summary="Browse the audit log (auditors)")

@@ -89,10 +89,10 @@ class PatrolDetail(PatrolOut):
 
 
 class PointIn(Schema):
-    lon: float
-    lat: float
+    lon: float = Field(..., ge=CHINA_LON[0], le=CHINA_LON[1])
+    lat: float = Field(..., ge=CHINA_LAT[0], le=CHINA_LAT[1])
     t: datetime = Field(..., description="When the position was taken, with a time zone; not in the future.")
-    accuracy: float | None = Field(None, description="Metres, as the browser reports it.")
+    accuracy: float | None = Field(None, ge=0, le=10000, description="Metres, as the browser reports it.")
 
 
 class PointsIn(Schema):

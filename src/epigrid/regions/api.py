@@ -163,7 +163,9 @@ class ImportQuery(Schema):
 _GEOJSON_BODY = {"requestBody": {"required": True, "content": {"application/geo+json": {"schema": {
     "type": "object", "required": ["type", "features"],
     "properties": {"type": {"enum": ["FeatureCollection"]},
-                   "features": {"type": "array", "minItems": 1, "items": {"type": "object"}}},
+                   "features": {"type": "array", "minItems": 1, "items": {
+                       "type": "object", "required": ["type", "geometry", "properties"],
+                       "properties": {"type": {"enum": ["Feature"]}}}}},
     "description": "FeatureCollection; properties: code, name, level, parent_code"}}}}}
 
 

@@ -87,7 +87,7 @@ class LookupIn(Schema):
 class RevealIn(Schema):
     field: Literal["id_number", "phone"]
     purpose: Literal[tuple(Purpose.values)] = Field(..., description="Why: " + ", ".join(Purpose.values))
-    reason: str = Field(..., min_length=4, max_length=500, pattern=VISIBLE,
+    reason: str = Field(..., min_length=4, max_length=500, pattern=r"(\S[\s\S]*){4}",
                         description="In a few words (at least 4 characters), why")
 
 
@@ -200,7 +200,7 @@ class PolicyIn(Schema):
                                     description="GB/T 2260 codes of provinces or cities (420000 covers all of "
                                                 "湖北省, 420100 is 武汉市)")
     observe_all: bool = False
-    days: int = 14
+    days: int = Field(14, ge=1, le=60)
 
 
 class PolicyOut(Schema):
