@@ -19,7 +19,7 @@ from epigrid.core.ratelimit import rate_limit
 from epigrid.core.scoping import can, may_read, user_prefixes
 from epigrid.core.views import refused
 from epigrid.core.web import error_text, field_errors, message_error
-from epigrid.regions.models import Grid
+from epigrid.regions.models import Grid, level_label
 from epigrid.regions.selectors import home_nodes
 
 from . import kpis, selectors, services
@@ -265,6 +265,6 @@ def kpi_page(request):
 
     return render(request, "patrol/kpis.html", {
         "table": table, "error": error, "within": within, "columns": kpis.COLUMNS, "rates": kpis.RATES,
-        "by_levels": kpis.BY_LEVELS, "chain": ancestors(within, request.user),
+        "by_levels": [(b, _("Grid worker") if b == "worker" else level_label(b)) for b in kpis.BY_LEVELS], "chain": ancestors(within, request.user),
         "query": request.GET.urlencode(),
     }, status=400 if error else 200)
