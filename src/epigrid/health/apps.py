@@ -8,6 +8,20 @@ class HealthConfig(AppConfig):
     verbose_name = _("Observation and check-ins")
 
     def ready(self):
+        from epigrid.core.audit_words import ACTION_LABELS, FIELD_LABELS
+
+        ACTION_LABELS.update({
+            "observation.start": _("started an observation"), "observation.release": _("released from observation"),
+            "observation.hospital": _("recorded a transfer to hospital"),
+            "observation.link": _("made a personal check-in link"), "checkin.record": _("recorded a check-in"),
+            "alert.raise": _("raised a health alert"), "alert.handle": _("handled a health alert"),
+            "alert.overdue": _("raised a missed check-in alert"),
+        })
+        FIELD_LABELS.update({
+            "temperature": _("temperature"), "symptoms": _("symptoms"), "slot": _("slot"), "status": _("status"),
+            "kind": _("kind"), "date": _("date"),
+        })
+
         from epigrid.core.tasks import SCHEDULES
 
         from . import receivers  # noqa: F401 (connects the registry's signals)
