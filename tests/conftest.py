@@ -7,12 +7,18 @@ gridworker, auditor and commander as their names say, all in Beijing
 """
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from epigrid.accounts.models import User
 from epigrid.accounts.roles import Role
 from epigrid.accounts.services import token_create, user_add
 from epigrid.core.principals import SYSTEM
 from epigrid.demo.services import demo_city_build
+
+# Property tests check what the code answers, not how fast: on a shared 2-core CI machine the first call
+# of an example can take half a second, which hypothesis's default 200 ms deadline reports as a failure.
+hypothesis_settings.register_profile("epigrid", deadline=None)
+hypothesis_settings.load_profile("epigrid")
 
 PASSWORD = "correct horse battery staple"
 DONGCHENG = "110101000000"

@@ -97,7 +97,7 @@ def test_gcj02_points_are_stored_as_wgs84(api, gridworker, inside):
 @pytest.mark.parametrize(("bad", "field"), [
     ({"lon": 0, "lat": 0}, "points[3].lon"),
     ({"lon": 500}, "points[3].lon"),
-    ({"lat": float("inf")}, "points[3].lon"),
+    ({"lat": float("inf")}, "points[3].lat"),
     ({"t": "2999-01-01T00:00:00+08:00"}, "points[3].t"),
     ({"t": "2001-01-01T00:00:00+08:00"}, "points[3].t"),
     ({"t": "2026-01-01T00:00:00"}, "points[3].t"),  # no time zone
