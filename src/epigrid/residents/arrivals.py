@@ -148,11 +148,11 @@ def arrival_register(*, actor: Actor, community_code: str, data: dict, client: s
     jurisdiction to decide (services.resident_register). Starts a home observation when the policy says
     so; staff of the community review the arrival.
 
-    `checkin_token` (not stored) is the signed token of the person's own check-in link, set only when an
-    observation started for the record this registration created and that record holds the ID number on
-    its own. A record stored beside an existing holder gets none: staff merge such records, and the
-    observation would then follow the holder, so a link handed to whoever typed the ID number would open
-    someone else's observation. That person is followed up by staff."""
+    `checkin_token` (not stored) is the signed token of the person's own check-in link when an observation
+    started: always the observation of the record this registration created, never one of an existing
+    record, whoever holds the ID number (so the answer does not tell whether it is known). The link is
+    bound to that record: if staff merge it into an existing person, the link stops working rather
+    than follow the observation into that person's record; staff then follow the person up."""
     from epigrid.health.models import Reason
     from epigrid.health.services import checkin_link_token, observation_start
 
@@ -193,8 +193,7 @@ def arrival_register(*, actor: Actor, community_code: str, data: dict, client: s
                                             start=arrival["arrival_date"], days=days)
             record.observation_started = True
             record.save(update_fields=["observation_started"])
-            if resident.duplicate_of_id is None and observation.resident_id == resident.pk:
-                record.checkin_token = checkin_link_token(actor=SYSTEM, uid=observation.uid)
+            record.checkin_token = checkin_link_token(actor=SYSTEM, uid=observation.uid, bound=True)
         audit_record(actor=actor, action="arrival.register", object_type="arrival", object_id=record.uid,
                      jurisdiction_code=record.grid_code,
                      changes={"fields": sorted(arrival) + sorted(k for k, v in person.items() if v),
