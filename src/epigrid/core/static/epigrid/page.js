@@ -36,7 +36,7 @@
       var text = source ? (source.value || source.textContent).trim() : "";
       var done = function () { copy.dataset.copied = "1"; if (copy.dataset.done) copy.textContent = copy.dataset.done; };
       if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(done, function () { source.select && source.select(); });
+        navigator.clipboard.writeText(text).then(done, function () { if (source && source.select) source.select(); });
       } else if (source && source.select) {  // plain http: select it, for the phone's own copy menu
         source.select();
         done();
