@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from epigrid.accounts.roles import HEALTH_RECORD, HEALTH_VIEW
@@ -15,7 +15,7 @@ from epigrid.core.errors import NotFound
 from epigrid.core.scoping import in_scope, narrow_within, user_prefixes
 
 from .models import Alert, AlertStatus, CheckIn, Observation, Status
-from .services import _is_uuid, current_slot, local_now
+from .services import _is_uuid, current_slot, local_now, local_zone, slot_deadlines
 
 
 def observations_list(*, user, status: str = "", kind: str = "", within: str = "", colour: str = "",
@@ -117,16 +117,23 @@ def worker_today(*, user, now=None, uid=None) -> dict:
     qs = observations_list(user=user, status=Status.ACTIVE, mine=own, action=HEALTH_RECORD)
     if uid is not None:
         qs = qs.filter(uid=uid)
+    open_alerts = Alert.objects.filter(status=AlertStatus.OPEN)
     observations = list(
         qs
+        .annotate(has_open_alert=Exists(open_alerts.filter(observation=OuterRef("pk"))))
         .prefetch_related(
             Prefetch("checkins", queryset=CheckIn.objects.filter(date=today), to_attr="today_checkins"),
-            Prefetch("alerts", queryset=Alert.objects.filter(status=AlertStatus.OPEN), to_attr="open_alerts"))
-        .order_by("grid_code", "resident__name")[:TODAY_LIMIT])
+            Prefetch("alerts", queryset=open_alerts.select_related("checkin"), to_attr="open_alerts"))
+        # People with an open alert first (they are the ones to call), then by grid and name.
+        .order_by("-has_open_alert", "grid_code", "resident__name")[:TODAY_LIMIT])
     due = ["am"] if current_slot(now) == "am" else ["am", "pm"]
+    ends = {slot: datetime.combine(today, deadline, tzinfo=local_zone()) for slot, deadline in slot_deadlines().items()}
     for obs in observations:
         obs.slots_done = {c.slot for c in obs.today_checkins}
-        obs.missing_slots = [s for s in due if s not in obs.slots_done and obs.start <= today]
+        # A slot that ended before the observation was registered was never the person's to miss (the
+        # same rule as the overdue alerts, services.checkins_mark_overdue).
+        obs.missing_slots = [s for s in due if s not in obs.slots_done and obs.start <= today
+                             and obs.created_at < ends[s]]
     return {
         "today": today,
         "observations": observations,

@@ -226,15 +226,18 @@ def observation_send_to_hospital(*, actor: Actor, uid, when: datetime | None = N
 # -- the personal check-in link ------------------------------------------------------------------------
 
 @service
-def checkin_link_token(*, actor: Actor, uid) -> str:
-    """A signed token for the resident's own check-in page (no login), valid until planned end + 1 day."""
+def checkin_link_token(*, actor: Actor, uid, bound: bool = False) -> str:
+    """A signed token for the resident's own check-in page (no login), valid until planned end + 1 day.
+    `bound`: valid only while the observation belongs to the record it was issued for (a link handed to
+    whoever filled in a public form must not follow the observation into another record on a merge)."""
     obs = _writable(actor, uid)
     if obs.status != Status.ACTIVE:
         raise Conflict(_("This observation has already ended."), [FieldError("status", _("ended"))])
     expires = obs.planned_end + timedelta(days=1)
     with transaction.atomic():
         _audit(actor, "observation.link", obs, {"link": [None, f"until {expires}"]})
-    return signing.dumps([obs.uid.hex, expires.toordinal()], salt=LINK_SALT, compress=True)
+    value = [obs.uid.hex, expires.toordinal(), *([obs.resident.uid.hex] if bound else [])]
+    return signing.dumps(value, salt=LINK_SALT, compress=True)
 
 
 class LinkExpired(ServiceError):
@@ -244,13 +247,13 @@ class LinkExpired(ServiceError):
 def checkin_link_resolve(token: str, *, today: date | None = None) -> Observation:
     """The active observation behind a personal link; NotFound when tampered, 410 when expired or ended."""
     try:
-        uid_hex, expires = signing.loads(token, salt=LINK_SALT)
+        uid_hex, expires, *bound = signing.loads(token, salt=LINK_SALT)
         expires = date.fromordinal(int(expires))
     except (signing.BadSignature, ValueError, TypeError, OverflowError):
         raise NotFound(_("This link is not valid.")) from None
     today = today or local_now().date()
     obs = Observation.objects.filter(uid=uid_hex).select_related("resident").first() if _is_uuid(uid_hex) else None
-    if obs is None:
+    if obs is None or (bound and bound != [obs.resident.uid.hex]):
         raise NotFound(_("This link is not valid."))
     if today > expires or obs.status != Status.ACTIVE:
         raise LinkExpired(_("This link has expired: the observation has ended."))

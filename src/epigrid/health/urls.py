@@ -7,6 +7,7 @@ app_name = "health"
 urlpatterns = [
     path("health/today/", views.today, name="today"),
     path("health/today/<uuid:uid>/checkin/", views.today_checkin, name="today_checkin"),
+    path("health/today/<uuid:uid>/call/", views.today_call, name="today_call"),
     path("health/observations/", views.observation_list, name="observations"),
     path("health/observations/<uuid:uid>/", views.observation_detail, name="observation"),
     path("health/observations/<uuid:uid>/release/", views.observation_release, name="release"),
@@ -14,4 +15,5 @@ urlpatterns = [
     path("health/observations/<uuid:uid>/link/", views.observation_link, name="link"),
     path("health/alerts/<int:alert_id>/handle/", views.alert_handle, name="alert_handle"),
     path("c/<str:token>/", views.resident_checkin, name="resident_checkin"),
+    path("c/<str:token>/qr.<str:fmt>", views.resident_checkin_qr, name="resident_checkin_qr"),
 ]

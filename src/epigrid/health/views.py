@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import HEALTH_RECORD, HEALTH_VIEW
 from epigrid.core import pii
-from epigrid.core.errors import ServiceError
+from epigrid.core.errors import NotFound, ServiceError
 from epigrid.core.scoping import can, in_scope
 from epigrid.core.web import field_errors, message_error
 
@@ -60,6 +60,27 @@ def today_checkin(request, uid):
     context["obs"] = context["observations"][0] if context["observations"] else None
     context["saved"] = saved
     return render(request, "health/_person.html", context, status=200)
+
+
+@login_required
+@require_POST
+def today_call(request, uid):
+    """The person's phone in full, as a tel: link to tap (a reveal, audited by the service); answers
+    with the link (htmx) or a small page with it."""
+    from .contact import observation_phone
+
+    phone, error, status = None, None, 200
+    try:
+        phone = observation_phone(actor=request.user, uid=uid)
+    except ServiceError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        error, status = exc.detail, exc.status
+    context = {"uid": uid, "phone": phone, "tel": "".join(c for c in phone or "" if c.isdigit() or c == "+"),
+               "error": error}
+    if request.headers.get("HX-Request"):  # htmx swaps only a 2xx: the refusal is shown in place
+        return render(request, "health/_call.html", context)
+    return render(request, "health/call.html", context, status=status)
 
 
 @login_required
@@ -137,6 +158,25 @@ def alert_handle(request, alert_id):
     if nxt == "today":
         return redirect("health:today")
     return redirect("health:observation", uid=alert.observation.uid)
+
+
+def resident_checkin_qr(request, token, fmt):
+    """The QR code of a personal check-in link, to save on the phone: answers only to that link's own
+    signed token (the code holds the link, nothing else), and not for an ended observation."""
+    from django.http import Http404, HttpResponse
+
+    from epigrid.regions.links import qr_response
+
+    if fmt not in ("png", "svg"):
+        raise Http404
+    try:
+        services.checkin_link_resolve(token)  # NotFound (the 404 page) when tampered
+    except services.LinkExpired as exc:
+        return HttpResponse(exc.detail, status=exc.status, content_type="text/plain; charset=utf-8")
+    response = qr_response(request.build_absolute_uri(reverse("health:resident_checkin", args=[token])),
+                           fmt=fmt, filename="checkin")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def resident_checkin(request, token):

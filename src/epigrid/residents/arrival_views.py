@@ -33,7 +33,10 @@ def arrival_page(request, token):
                 return render(request, "residents/arrival_limited.html", {"community": community}, status=429)
             form_add_errors(form, exc)
         else:
-            return render(request, "residents/arrival_done.html", {"community": community, "arrival": record})
+            checkin_url = (request.build_absolute_uri(reverse("health:resident_checkin", args=[record.checkin_token]))
+                           if record.checkin_token else None)
+            return render(request, "residents/arrival_done.html", {"community": community, "arrival": record,
+                                                                   "checkin_url": checkin_url})
     return render(request, "residents/arrival_form.html", {"community": community, "form": form},
                   status=400 if form.errors else 200)
 

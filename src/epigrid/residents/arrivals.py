@@ -145,10 +145,16 @@ def arrival_register(*, actor: Actor, community_code: str, data: dict, client: s
     """Register an arrival from a community's public page (PUBLIC; SYSTEM for the demo). The person is
     stored as a new record in this community and nothing else is changed: when the ID number is already
     registered in the city, the new record waits beside the existing one for that record's
-    jurisdiction to decide (services.resident_register), and the answer is the same either way. Starts
-    a home observation when the policy says so; staff of the community review the arrival."""
+    jurisdiction to decide (services.resident_register). Starts a home observation when the policy says
+    so; staff of the community review the arrival.
+
+    `checkin_token` (not stored) is the signed token of the person's own check-in link when an observation
+    started: always the observation of the record this registration created, never one of an existing
+    record, whoever holds the ID number (so the answer does not tell whether it is known). The link is
+    bound to that record: if staff merge it into an existing person, the link stops working rather
+    than follow the observation into that person's record; staff then follow the person up."""
     from epigrid.health.models import Reason
-    from epigrid.health.services import observation_start
+    from epigrid.health.services import checkin_link_token, observation_start
 
     if actor is not PUBLIC and actor is not SYSTEM:
         raise PermissionDenied(_("Arrivals are registered through the community's public page."))
@@ -179,13 +185,15 @@ def arrival_register(*, actor: Actor, community_code: str, data: dict, client: s
                                         consent_version=CONSENT_VERSION, origin_province_code=place.province,
                                         origin_city_code=place.city, origin_district_code=place.district,
                                         from_risk_origin=from_risk, **arrival)
+        record.checkin_token = None
         # An arrival whose observation period is already over needs none. The policy starts it, not the
         # visitor: audited as the system.
         if risky and arrival["arrival_date"] + datetime.timedelta(days=days) >= today:
-            observation_start(actor=SYSTEM, resident=resident, kind="home", reason=Reason.ARRIVAL,
-                              start=arrival["arrival_date"], days=days)
+            observation = observation_start(actor=SYSTEM, resident=resident, kind="home", reason=Reason.ARRIVAL,
+                                            start=arrival["arrival_date"], days=days)
             record.observation_started = True
             record.save(update_fields=["observation_started"])
+            record.checkin_token = checkin_link_token(actor=SYSTEM, uid=observation.uid, bound=True)
         audit_record(actor=actor, action="arrival.register", object_type="arrival", object_id=record.uid,
                      jurisdiction_code=record.grid_code,
                      changes={"fields": sorted(arrival) + sorted(k for k, v in person.items() if v),

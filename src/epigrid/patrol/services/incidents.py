@@ -91,7 +91,7 @@ def incident_report(*, actor: Actor, category: str, description: str, lon: float
     categories_ensure()
     cat = IncidentCategory.objects.filter(code=category, active=True).first() if isinstance(category, str) else None
     if cat is None:
-        errors.append(FieldError("category", _("unknown category")))
+        errors.append(FieldError("category", _("choose a category") if not category else _("unknown category")))
     elif cat.children.exists():
         errors.append(FieldError("category", _("choose a category under %(c)s") % {"c": cat.label}))
     description = clean_text(description, "description", errors, max_length=2000)

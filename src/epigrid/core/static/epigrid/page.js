@@ -2,7 +2,10 @@
    no inline script and no on*= attribute:
    <select data-autosubmit>       submits its form when the choice changes;
    <form data-confirm="question"> asks before it is sent;
-   <form data-submit-once>        disables its buttons once sent (no double check-in on a slow network). */
+   <form data-submit-once>        disables its buttons once sent (no double check-in on a slow network);
+   <button data-menu-toggle>      opens and closes the menu it controls (the navigation on a phone): by tap,
+                                  Enter or Space; Escape or a tap outside closes it;
+   <button data-copy="id">        copies the value (or text) of the element with that id. */
 (function () {
   "use strict";
   document.addEventListener("change", function (e) {
@@ -11,6 +14,41 @@
   });
   document.addEventListener("click", function (e) {
     if (e.target.closest && e.target.closest("[data-print]")) { window.print(); }
+  });
+  function menu(open) {
+    var toggle = document.querySelector("[data-menu-toggle]");
+    if (!toggle) return;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.closest(".topbar").classList.toggle("menu-open", open);
+    return toggle;
+  }
+  document.addEventListener("click", function (e) {
+    var toggle = e.target.closest && e.target.closest("[data-menu-toggle]");
+    if (toggle) {
+      menu(toggle.getAttribute("aria-expanded") !== "true");
+      return;
+    }
+    var bar = document.querySelector(".topbar.menu-open");
+    if (bar && !bar.contains(e.target)) menu(false);
+    var copy = e.target.closest && e.target.closest("[data-copy]");
+    if (copy) {
+      var source = document.getElementById(copy.dataset.copy);
+      var text = source ? (source.value || source.textContent).trim() : "";
+      var done = function () { copy.dataset.copied = "1"; if (copy.dataset.done) copy.textContent = copy.dataset.done; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, function () { if (source && source.select) source.select(); });
+      } else if (source && source.select) {  // plain http: select it, for the phone's own copy menu
+        source.select();
+        done();
+        try { document.execCommand("copy"); } catch (err) { /* the selection is there to copy by hand */ }
+      }
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && document.querySelector(".topbar.menu-open")) {
+      var toggle = menu(false);
+      if (toggle) toggle.focus();
+    }
   });
   document.addEventListener("submit", function (e) {
     var form = e.target;

@@ -57,7 +57,19 @@
     if (load().length >= BATCH) flush();
   }
 
+  // The location line tells what the browser really gave: waiting (no fix yet), located (with its
+  // accuracy), denied (permission refused) or unavailable (no fix, or no geolocation at all).
+  function locState(state, accuracy) {
+    const el = $("patrol-location");
+    el.hidden = !state;
+    el.dataset.state = state;
+    if (!state) { el.textContent = ""; return; }
+    const key = "msgLoc" + state.charAt(0).toUpperCase() + state.slice(1);
+    el.textContent = box.dataset[key] + (accuracy === undefined ? "" : " (±" + Math.round(accuracy) + " m)");
+  }
+
   function onPosition(pos) {
+    locState("located", pos.coords.accuracy);
     const q = load();
     q.push({ lon: pos.coords.longitude, lat: pos.coords.latitude, t: new Date(pos.timestamp || Date.now()).toISOString(),
              accuracy: pos.coords.accuracy });
@@ -65,16 +77,32 @@
     if (q.length >= BATCH) flush();
   }
 
+  function onError(err) {
+    // PERMISSION_DENIED is final; a timeout or an unavailable position may still end in a fix.
+    locState(err && err.code === 1 ? "denied" : "unavailable");
+  }
+
   function watch() {
-    if (!navigator.geolocation) { status(box.dataset.msgNoloc); return; }
-    watchId = navigator.geolocation.watchPosition(onPosition, () => status(box.dataset.msgNoloc),
+    if (!navigator.geolocation) { locState("unavailable"); return; }
+    locState("waiting");
+    watchId = navigator.geolocation.watchPosition(onPosition, onError,
                                                   { enableHighAccuracy: true, maximumAge: 5000, timeout: 30000 });
   }
 
   $("patrol-start").addEventListener("click", async () => {
     const grid = $("patrol-grid");
-    const r = await post(api + "/patrols", { client_id: box.dataset.clientId, grid_code: grid ? grid.value : null });
-    const out = await r.json();
+    const start = $("patrol-start");
+    start.disabled = true;  // one tap, one patrol (the client id makes a retry harmless too)
+    let r, out;
+    try {
+      r = await post(api + "/patrols", { client_id: box.dataset.clientId, grid_code: grid ? grid.value : null });
+      out = await r.json();
+    } catch (e) {
+      status(box.dataset.msgOffline);
+      return;
+    } finally {
+      start.disabled = false;
+    }
     if (!r.ok) { status(out.detail); return; }
     patrolId = String(out.id);
     box.dataset.patrolId = patrolId;
@@ -87,6 +115,7 @@
 
   $("patrol-end").addEventListener("click", async () => {
     if (watchId !== null) navigator.geolocation.clearWatch(watchId);
+    watchId = null;
     while (load().length) {
       const before = load().length;
       await flush();
