@@ -67,7 +67,7 @@ def today_checkin(request, uid):
 def today_call(request, uid):
     """The person's phone in full, as a tel: link to tap (a reveal, audited by the service); answers
     with the link (htmx) or a small page with it."""
-    from .contact import observation_phone
+    from .services import observation_phone
 
     phone, error, status = None, None, 200
     try:

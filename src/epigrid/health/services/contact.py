@@ -1,8 +1,7 @@
 """Calling a person under observation: the grid worker who follows them up sees their phone in full to
 call it (a tel: link on "my grid today"). The phone is personal data, so each reveal is a service:
 scoped (HEALTH_RECORD over the observation's grid, the grid worker's own grid), limited in rate, and
-audited as a reveal with its purpose, like a reveal on the residents page. (Beside services.py, which is
-near its 500 lines.)"""
+audited as a reveal with its purpose, like a reveal on the residents page."""
 
 from __future__ import annotations
 
@@ -18,8 +17,8 @@ from epigrid.core.principals import Actor, require_user, service
 from epigrid.core.ratelimit import rate_limit
 from epigrid.core.reveal import Purpose
 
-from .models import Observation, Status
-from .services import _is_uuid
+from ..models import Observation, Status
+from .observations import _is_uuid
 
 CALL_REASON = "observation follow-up: call from my grid today"
 
