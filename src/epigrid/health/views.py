@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import HEALTH_RECORD, HEALTH_VIEW
@@ -202,3 +203,19 @@ def resident_checkin(request, token):
     context.update({"obs": obs, "saved": saved, "done": done, "today": today_,
                     "masked_name": pii.mask_name(obs.resident.name)})
     return render(request, "health/resident_checkin.html", context, status=status)
+
+
+@login_required
+@require_POST
+def observations_release_ended(request):
+    """The observation list's "release those whose period has ended", for its current filter."""
+    within = request.POST.get("within", "").strip()
+    try:
+        count = services.observations_release_ended(actor=request.user, within=within,
+                                                    confirm=request.POST.get("confirm") == "1")
+    except ServiceError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, ngettext("Released %(n)d person from observation.",
+                                           "Released %(n)d people from observation.", count) % {"n": count})
+    return redirect(f"{reverse('health:observations')}?within={within}" if within else reverse("health:observations"))

@@ -13,7 +13,7 @@ from epigrid.accounts.roles import HEALTH_RECORD
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
 from epigrid.core.principals import Actor, actor_user, service
-from epigrid.core.scoping import in_scope
+from epigrid.core.scoping import in_scope, narrow_within
 from epigrid.regions.selectors import grid_workers
 from epigrid.residents.models import Resident
 
@@ -134,6 +134,31 @@ def observation_release(*, actor: Actor, uid, confirm: bool = False, when: datet
         _audit(actor, "observation.release", obs, {"status": [Status.ACTIVE, Status.RELEASED]})
         health_status_refresh(resident_ids=[obs.resident_id])
     return obs
+
+
+@service
+def observations_release_ended(*, actor: Actor, within: str = "", confirm: bool = False,
+                               when: datetime | None = None) -> int:
+    """Release at once every active observation in the actor's scope (under `within`, a division or grid
+    code) whose planned end has come: the list's one click for the day's releases. Each is ended and
+    audited as if released alone; one ended by someone else meanwhile is left as it is. Returns how many."""
+    if not confirm:
+        raise ServiceError(_("Please confirm the release."), [FieldError("confirm", _("confirm the release"))])
+    today = local_now(when).date()
+    qs = narrow_within(Observation.objects.restrict(actor, HEALTH_RECORD), within).filter(
+        status=Status.ACTIVE, planned_end__lte=today).select_related("resident")
+    released = []
+    with transaction.atomic():
+        for obs in qs:
+            try:
+                _end(actor, obs, Status.RELEASED, when)
+            except Conflict:
+                continue
+            _audit(actor, "observation.release", obs, {"status": [Status.ACTIVE, Status.RELEASED]})
+            released.append(obs.resident_id)
+        if released:
+            health_status_refresh(resident_ids=released)
+    return len(released)
 
 
 @service
