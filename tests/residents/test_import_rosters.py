@@ -241,3 +241,10 @@ def test_the_purge_removes_the_report(api, alice, failed_roster, settings):
 def test_the_old_template_headers_still_work(run, grid):
     outcome = run(csv_bytes([person(i, grid) for i in range(3)], HEAD))
     assert (outcome.created, outcome.ignored_columns) == (3, [])
+
+
+def test_a_header_problem_gives_a_report_of_problems_only(run, grid, tmp_path):
+    file_error(run, csv_bytes([person(0, grid)], ["序号", "姓名", "联系电话", "网格编码"]))
+    book = openpyxl.load_workbook(tmp_path / "errors.xlsx", read_only=True)  # where the run fixture puts it
+    assert book.sheetnames == ["Problems"]
+    assert [r[:2] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == [(1, "证件号码"), (1, "序号")]

@@ -42,9 +42,6 @@ class _Report:
         from openpyxl import Workbook
 
         self._book = Workbook(write_only=True)
-        if self.headers:
-            self._rows = self._book.create_sheet(_("Rows to correct"))
-            self._rows.append([_("Row"), *(report_cell(h) for h in self.headers), _("Problems")])
         self._problems = self._book.create_sheet(_("Problems"))
         self._problems.append([_("Row"), _("Column"), _("Reason")])
 
@@ -66,6 +63,9 @@ class _Report:
             return
         if self._book is None:
             self._open()
+        if self._rows is None:  # first in the workbook, so that it is the sheet an upload reads
+            self._rows = self._book.create_sheet(_("Rows to correct"), 0)
+            self._rows.append([_("Row"), *(report_cell(h) for h in self.headers), _("Problems")])
         width = len(self.headers)
         values = [report_cell(c) for c in list(cells)[:width]]
         values += [None] * (width - len(values))
