@@ -248,3 +248,15 @@ def test_a_header_problem_gives_a_report_of_problems_only(run, grid, tmp_path):
     book = openpyxl.load_workbook(tmp_path / "errors.xlsx", read_only=True)  # where the run fixture puts it
     assert book.sheetnames == ["Problems"]
     assert [r[:2] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == [(1, "证件号码"), (1, "序号")]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_columns_the_report_adds_are_ignored_when_it_is_uploaded_again(language):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from epigrid.residents.importing.common import _HEADER_FIELD
+
+    with translation.override(language):
+        for label in (gettext("Row"), gettext("Problems")):
+            assert header_key(label) not in _HEADER_FIELD, label

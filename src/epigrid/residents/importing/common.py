@@ -1,5 +1,6 @@
-"""The import's shared vocabulary: the accepted columns, limits, the row error, the outcome, and how a
-cell may be shown in a report (masked)."""
+"""The import's shared vocabulary: the accepted columns and their other names (the one table of them),
+limits, the row error, the outcome, and how a cell is shown: masked on the screen, as uploaded (made
+safe for a spreadsheet) in the error report."""
 
 from __future__ import annotations
 

@@ -101,7 +101,7 @@ def import_template_xlsx(*, user: Actor) -> bytes:
     id_types.add(f"{get_column_letter(fields.index('id_type') + 1)}2:"
                  f"{get_column_letter(fields.index('id_type') + 1)}10000")
 
-    notes = book.create_sheet(_("Notes"))
+    notes = book.create_sheet(_("How to fill it in"))
     notes.append([_("Column"), _("Required"), _("Format"), _("Other headers accepted")])
     described = _notes()
     for fld in fields:
