@@ -3,13 +3,13 @@ job's progress, counts, first errors and the URL of its full error report. Mount
 
 from datetime import datetime
 
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from epigrid.core.api import ERRORS
+from epigrid.core.exports import XLSX_TYPE, xlsx_response
 
 from .importing import (
     COLUMNS,
@@ -20,8 +20,6 @@ from .importing import (
     import_report_open,
     import_template_xlsx,
 )
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = Router(tags=["imports"])
 
@@ -107,12 +105,6 @@ def residents_import_template(request):
     return xlsx_response(import_template_xlsx(user=request.user), _("resident-import-template.xlsx"))
 
 
-def xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=str(filename))
-    return response
-
-
 @router.get("/imports/{job_id}", response={200: ImportJobOut, **ERRORS}, summary="Progress and outcome of an import")
 def residents_import_status(request, job_id: str):
     return job_out(request.user, import_job_get(user=request.user, job_id=job_id))
@@ -126,4 +118,4 @@ def residents_import_report(request, job_id: str):
     who may reveal personal data where the job is filed (404 for anyone else); every download is audited."""
     job, path = import_report_open(user=request.user, job_id=job_id)
     return FileResponse(open(path, "rb"), as_attachment=True,  # noqa: SIM115 (closed by Django)
-                        filename=f"import-errors-{job.pk}.xlsx", content_type=XLSX)
+                        filename=f"import-errors-{job.pk}.xlsx", content_type=XLSX_TYPE)

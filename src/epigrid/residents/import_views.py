@@ -9,10 +9,10 @@ from django.views.decorators.http import require_http_methods
 
 from epigrid.accounts.roles import RESIDENTS_EDIT
 from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.exports import XLSX_TYPE, xlsx_response
 from epigrid.core.geo import CRS_CHOICES
 from epigrid.core.scoping import can
 
-from .import_api import xlsx_response
 from .importing import (
     COLUMNS,
     import_job_get,
@@ -94,4 +94,4 @@ def import_job_report(request, job_id):
         raise Http404 from None
     return FileResponse(open(path, "rb"), as_attachment=True,  # noqa: SIM115 (closed by Django)
                         filename=f"import-errors-{job.pk}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        content_type=XLSX_TYPE)
