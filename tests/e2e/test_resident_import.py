@@ -58,3 +58,24 @@ def test_the_job_page_follows_a_running_import(live_city, page):
                message="Imported: 1000 new")
     page.wait_for_selector("#import-progress >> text=Imported: 1000 new")
     assert page.locator("#import-progress[hx-trigger]").count() == 0
+
+
+def test_the_template_downloads_from_the_import_page(live_city, page, tmp_path):
+    import openpyxl
+
+    from epigrid.residents.importing import COLUMNS
+
+    user_add(actor=SYSTEM, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
+    log_in(page, live_city.url, "alice")
+    page.goto(f"{live_city.url}/residents/import/")
+    with page.expect_download() as info:
+        page.click("#import-template")
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    path = tmp_path / "template.xlsx"
+    download.save_as(path)
+    residents, notes = openpyxl.load_workbook(path).worksheets
+    header, example = list(residents.iter_rows(values_only=True))
+    assert list(header) == [h[0] for h in COLUMNS.values()]
+    assert dict(zip(header, example, strict=True))["网格编码"].startswith("110101")
+    assert notes.max_row > len(COLUMNS)

@@ -37,3 +37,21 @@ def xicheng_grid(city):
     from epigrid.regions.models import Grid
 
     return Grid.objects.filter(code__startswith="110102").order_by("code").first()
+
+
+@pytest.fixture
+def grid(first_grid):
+    return first_grid.code
+
+
+@pytest.fixture
+def run(tmp_path):
+    """Import a file's bytes directly (as the task does), with an error report beside it."""
+    from epigrid.residents.importing import residents_import
+
+    def run(data: bytes, name="residents.csv", actor=SYSTEM, **kwargs):
+        path = tmp_path / name
+        path.write_bytes(data)
+        kwargs.setdefault("report_path", tmp_path / "errors.xlsx")
+        return residents_import(actor=actor, path=path, file_name=name, **kwargs)
+    return run

@@ -24,10 +24,10 @@ OWN_RECORDS: dict[str, tuple[str, ...]] = {}
 
 
 def roles_register(*, role_actions: dict, own_records: dict) -> None:
-    ROLE_ACTIONS.clear()
-    ROLE_ACTIONS.update(role_actions)
-    OWN_RECORDS.clear()
-    OWN_RECORDS.update(own_records)
+    # The very tables of accounts/roles.py, not copies: one table, wherever it is read or changed.
+    global ROLE_ACTIONS, OWN_RECORDS
+    ROLE_ACTIONS = role_actions
+    OWN_RECORDS = own_records
 
 LEVELS = ("province", "city", "district", "street", "community", "grid")
 PREFIX_DIGITS = {"province": 2, "city": 4, "district": 6, "street": 9, "community": 12, "grid": 15}

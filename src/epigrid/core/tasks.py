@@ -76,7 +76,7 @@ def job_finish(job: Job, *, ok: bool, result: dict, message: str = "") -> None:
 
 def _input_delete(job: Job) -> None:
     """The uploaded input of a job holds personal data in clear (ID numbers): it goes when the job ends,
-    whatever the outcome; only the masked error report stays (until job_files_purge)."""
+    whatever the outcome; only the error report stays (until job_files_purge)."""
     if not job.input_file:
         return
     root = (Path(settings.MEDIA_ROOT) / "jobs").resolve()
@@ -151,7 +151,9 @@ def jobs_recover() -> int:
 
 
 def job_files_purge(*, older_than_days: int) -> int:
-    """Delete job files (error reports) older than the retention: they hold masked personal data."""
+    """Delete job files older than the retention, and the job folders they leave empty: an import's error
+    report holds its bad rows as uploaded (personal data in clear). A job whose report went no longer
+    offers it. Returns how many files were deleted."""
     import time
 
     folder = settings.MEDIA_ROOT / "jobs"
@@ -159,8 +161,16 @@ def job_files_purge(*, older_than_days: int) -> int:
         return 0
     cutoff = time.time() - older_than_days * 86400
     removed = 0
+    gone: set[str] = set()
     for path in folder.rglob("*"):
         if path.is_file() and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
+            gone.add(str(path.relative_to(settings.MEDIA_ROOT)))
             removed += 1
+    for job_folder in folder.iterdir():
+        if job_folder.is_dir() and not any(job_folder.iterdir()):
+            job_folder.rmdir()
+    names = sorted(gone)
+    for i in range(0, len(names), 500):
+        Job.objects.filter(report_file__in=names[i:i + 500]).update(report_file="")
     return removed

@@ -9,10 +9,20 @@ from django.views.decorators.http import require_http_methods
 
 from epigrid.accounts.roles import RESIDENTS_EDIT
 from epigrid.core.errors import ServiceError
+from epigrid.core.exports import XLSX_TYPE, xlsx_response
 from epigrid.core.geo import CRS_CHOICES
 from epigrid.core.scoping import can
 
-from .importing import COLUMNS, import_job_get, import_job_start, import_jobs_recent, import_report_path
+from .importing import (
+    COLUMNS,
+    import_job_get,
+    import_job_start,
+    import_job_warnings,
+    import_jobs_recent,
+    import_report_available,
+    import_report_open,
+    import_template_xlsx,
+)
 
 CRS_LABELS = {"wgs84": _("WGS-84 (GPS)"), "gcj02": _("GCJ-02 (Amap, Tencent)"), "bd09": _("BD-09 (Baidu)")}
 
@@ -41,25 +51,37 @@ def import_page(request):
             return redirect("residents_import_job", job_id=job.pk)
     return render(request, "residents/import_upload.html", {
         "form": form, "jobs": import_jobs_recent(user=request.user), "headers": [h[0] for h in COLUMNS.values()],
+        "synonyms": [(h[0], "、".join(h[1:])) for h in COLUMNS.values()],
     }, status=400 if form.errors else 200)
 
 
 @login_required
+def import_template(request):
+    try:
+        data = import_template_xlsx(user=request.user)
+    except ServiceError:
+        raise Http404 from None  # a role that may not import: no template (as the import page)
+    return xlsx_response(data, _("resident-import-template.xlsx"))
+
+
+def _job_context(user, job_id) -> dict:
+    job = import_job_get(user=user, job_id=job_id)
+    return {"job": job, "warnings": import_job_warnings(job), "report": import_report_available(user, job)}
+
+
+@login_required
 def import_job_page(request, job_id):
-    return render(request, "residents/import_job.html", {"job": import_job_get(user=request.user, job_id=job_id)})
+    return render(request, "residents/import_job.html", _job_context(request.user, job_id))
 
 
 @login_required
 def import_job_progress(request, job_id):
-    return render(request, "residents/import_progress.html", {"job": import_job_get(user=request.user, job_id=job_id)})
+    return render(request, "residents/import_progress.html", _job_context(request.user, job_id))
 
 
 @login_required
 def import_job_report(request, job_id):
-    job = import_job_get(user=request.user, job_id=job_id)
-    path = import_report_path(job)
-    if path is None:
-        raise Http404
+    job, path = import_report_open(user=request.user, job_id=job_id)
     return FileResponse(open(path, "rb"), as_attachment=True,  # noqa: SIM115 (closed by Django)
                         filename=f"import-errors-{job.pk}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        content_type=XLSX_TYPE)

@@ -36,14 +36,14 @@ ID_TYPE_WORDS = {
     IdType.OTHER: ("other", "其他"),
 }
 _ID_TYPES = {word: value for value, words in ID_TYPE_WORDS.items() for word in words}
-_TAG_WORDS = {
+TAG_WORDS = {
     Tag.ELDERLY_ALONE: ("elderly_alone", "独居老人", "elderly living alone"),
     Tag.DISABLED: ("disabled", "残疾", "残疾人"),
     Tag.PREGNANT: ("pregnant", "孕妇", "孕产妇"),
     Tag.CHRONIC: ("chronic", "慢性病", "chronic illness"),
     Tag.LOW_INCOME: ("low_income", "低收入", "低保", "low income"),
 }
-_TAGS = {word: tag.value for tag, words in _TAG_WORDS.items() for word in words}
+_TAGS = {word: tag.value for tag, words in TAG_WORDS.items() for word in words}
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -147,7 +147,7 @@ def clean_resident(raw: dict, *, today: datetime.date | None = None, partial: bo
         tags = tags_value(raw.get("tags"))
         if tags is None:
             errors.append(FieldError("tags", _("unknown tag; use %(t)s") % {
-                "t": "、".join(words[1] for words in _TAG_WORDS.values())}))
+                "t": "、".join(words[1] for words in TAG_WORDS.values())}))
         else:
             out["tags"] = tags
     if has("notes"):

@@ -9,6 +9,11 @@ numbers, duplicates inside the file, and a fast path for the writes.
 - Streaming: CSV through the csv module over a decoded text stream, XLSX through openpyxl's read-only
   mode; rows go through in chunks, so memory stays bounded (the one thing that grows with the file is
   the set of ID numbers already seen, ~60 bytes a row, needed to report duplicates inside the file).
+- Headers: matched once per file through one table of synonyms (common.COLUMNS, `header_key`): 联系电话 is
+  手机号, 身份证号码 is 证件号码, whatever the case, spaces or a "*". Columns it does not know (序号, 性别) are
+  ignored and listed as a warning; a missing required column, or two for one field, stop the file.
+- The error report holds each bad row's original cells (to correct and upload again): personal data in
+  clear, so only the importer and the reveal permission may download it, audited (jobs.import_report_open).
 - Encodings: UTF-8 with or without BOM, else GB18030, a superset of GBK and GB2312 (what Excel writes
   in China). Detected here by decoding the first MiB, not by a guessing library: those are the only
   encodings we accept, and a clear error is better than a wrong guess.
@@ -28,20 +33,26 @@ numbers, duplicates inside the file, and a fast path for the writes.
 
 # The public names, as they were when this was one module: the views, the API, the command, the bench and
 # queued tasks (by their dotted path "epigrid.residents.importing.import_job_run") import them from here.
-from .common import COLUMNS, INSERT_COLUMNS, ImportFileError, ImportOutcome, RowError, mask_value
+from .common import COLUMNS, INSERT_COLUMNS, ImportFileError, ImportOutcome, RowError, header_key, mask_value
 from .jobs import (
                    JOB_KIND,
                    import_job_get,
                    import_job_run,
                    import_job_start,
+                   import_job_warnings,
                    import_jobs_recent,
+                   import_report_available,
+                   import_report_open,
                    import_report_path,
                    job_dir,
 )
-from .reading import map_headers, open_table
+from .reading import HeaderMap, map_headers, open_table
 from .rows import prepare_chunk
 from .run import _bulk_cache, residents_import
+from .template import import_template_xlsx
 
-__all__ = ["COLUMNS", "INSERT_COLUMNS", "JOB_KIND", "ImportFileError", "ImportOutcome", "RowError", "_bulk_cache",
-           "import_job_get", "import_job_run", "import_job_start", "import_jobs_recent", "import_report_path",
-           "job_dir", "map_headers", "mask_value", "open_table", "prepare_chunk", "residents_import"]
+__all__ = ["COLUMNS", "INSERT_COLUMNS", "JOB_KIND", "HeaderMap", "ImportFileError", "ImportOutcome", "RowError",
+           "_bulk_cache", "header_key", "import_job_get", "import_job_run", "import_job_start", "import_job_warnings",
+           "import_jobs_recent",
+           "import_report_available", "import_report_open", "import_report_path", "import_template_xlsx", "job_dir",
+           "map_headers", "mask_value", "open_table", "prepare_chunk", "residents_import"]

@@ -1,11 +1,14 @@
-"""The import's shared vocabulary: the accepted columns, limits, the row error, the outcome, and how a
-cell may be shown in a report (masked)."""
+"""The import's shared vocabulary: the accepted columns and their other names (the one table of them),
+limits, the row error, the outcome, and how a cell is shown: masked on the screen, as uploaded (made
+safe for a spreadsheet) in the error report."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from epigrid.core import pii
 from epigrid.core.errors import FieldError, ServiceError
@@ -13,22 +16,52 @@ from epigrid.core.exports import safe_cell
 
 from ..models import Source
 
-# Field -> accepted headers. The first is the one the template uses and messages name when the file has
-# no such column; English aliases match case-insensitively.
+# Field -> accepted headers: the one table of synonyms. The import, the template and its notes sheet, the
+# upload page and the API's documentation all read it. The first header is the one the template uses and
+# messages name when the file has no such column. Headers match after `header_key`: case, spaces (also
+# full-width ones), "_" and "-", a "*" or "(必填)" marking a required column do not matter.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "name": ("姓名", "name"),
-    "id_type": ("证件类型", "id_type"),
-    "id_number": ("证件号码", "id_number", "身份证号", "身份证号码"),
-    "phone": ("手机号", "phone", "手机号码"),
-    "address": ("住址", "address", "地址"),
-    "lon": ("经度", "lon", "longitude"),
+    "name": ("姓名", "名字", "居民姓名", "name", "full name"),
+    "id_type": ("证件类型", "证件种类", "id_type"),
+    "id_number": ("证件号码", "身份证号", "身份证号码", "公民身份号码", "身份证", "证件号", "id_number"),
+    "phone": ("手机号", "手机号码", "联系电话", "电话", "联系方式", "手机", "电话号码", "phone", "mobile"),
+    "address": ("住址", "现住址", "居住地址", "家庭住址", "现居住地址", "地址", "address"),
+    "lon": ("经度", "lon", "lng", "longitude"),
     "lat": ("纬度", "lat", "latitude"),
-    "grid_code": ("网格编码", "grid_code"),
-    "tags": ("标签", "tags"),
-    "notes": ("备注", "notes"),
+    "grid_code": ("网格编码", "网格代码", "网格编号", "grid_code"),
+    "tags": ("标签", "人员标签", "tags"),
+    "notes": ("备注", "备注信息", "notes", "remarks"),
 }
 SOURCE = str(Source.IMPORT.value)  # a plain str: rows cross a process boundary and go to executemany
-_HEADER_FIELD = {h.casefold(): f for f, headers in COLUMNS.items() for h in headers}
+# Marks around a header that say the column is required or optional; they do not change its meaning.
+_HEADER_MARKS = ("(必填)", "(必填项)", "(选填)", "(可选)", "[必填]", "【必填】", "【选填】", "*", ":")
+
+
+def header_key(value) -> str:
+    """What a header is compared by: NFKC (full-width letters, spaces and brackets become plain ones),
+    without spaces, "_" or "-", case-folded, without the marks above at either end."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).replace("\ufeff", "")
+    key = "".join(text.split()).replace("_", "").replace("-", "").casefold()
+    trimmed = None
+    while trimmed != key:
+        trimmed = key
+        for mark in _HEADER_MARKS:
+            key = key.removeprefix(mark).removesuffix(mark)
+    return key
+
+
+def _header_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for fld, headers in COLUMNS.items():
+        for header in headers:
+            key = header_key(header)
+            if table.setdefault(key, fld) != fld:
+                raise ImproperlyConfigured(f"the header {header!r} means both {table[key]} and {fld}")
+    return table
+
+
+_HEADER_FIELD = _header_table()
+REQUIRED = ("name", "id_number")  # and grid_code, or lon and lat
 PERSONAL = ("name", "id_number", "phone", "address", "notes")
 
 CHUNK_ROWS = 5_000
@@ -84,12 +117,13 @@ class ImportOutcome:
     errors: list[RowError] = field(default_factory=list)  # the first SCREEN_ERRORS
     written: bool = False
     report_file: str = ""
+    ignored_columns: list[str] = field(default_factory=list)  # headers the import does not know, as written
 
     def as_dict(self) -> dict:
         return {"file_name": self.file_name, "format": self.format, "encoding": self.encoding, "rows": self.rows,
                 "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                 "invalid": self.invalid, "error_count": self.error_count, "written": self.written,
-                "errors": [e.as_dict() for e in self.errors]}
+                "errors": [e.as_dict() for e in self.errors], "ignored_columns": self.ignored_columns}
 
 
 
@@ -113,4 +147,14 @@ def mask_value(fld: str, value) -> str:
 
 def _cell_safe(value) -> str:
     return safe_cell("" if value is None else str(value))
+
+
+def report_cell(value):
+    """A cell of the uploaded file as the error report holds it: text without the characters an XLSX cannot
+    hold, cut to what a cell holds, formulas neutralised; numbers and dates as they were."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value[:32_000]))
+    return value
 

@@ -10,12 +10,13 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from epigrid.accounts.roles import RESIDENTS_EDIT
+from epigrid.accounts.roles import PII_REVEAL, RESIDENTS_EDIT
+from epigrid.core.audit import audit_record
 from epigrid.core.errors import FieldError, PermissionDenied, ServiceError
 from epigrid.core.geo import CRS_CHOICES
 from epigrid.core.models import Job
 from epigrid.core.principals import Actor, is_user, service
-from epigrid.core.scoping import user_prefixes
+from epigrid.core.scoping import in_scope, user_prefixes
 
 from .common import MAX_BYTES, ImportFileError
 from .run import _job_node, residents_import
@@ -144,6 +145,15 @@ def import_jobs_recent(*, user, limit: int = 20) -> list[Job]:
     return list(Job.objects.restrict(user, RESIDENTS_EDIT).filter(kind=JOB_KIND).order_by("-created_at")[:limit])
 
 
+def import_job_warnings(job: Job) -> list[str]:
+    """What the importer should know although nothing failed: the columns that were not read."""
+    ignored = (job.result or {}).get("ignored_columns") or []
+    if not ignored:
+        return []
+    return [ngettext("A column the import does not know was ignored: %(c)s.",
+                     "Columns the import does not know were ignored: %(c)s.", len(ignored)) % {"c": "、".join(ignored)}]
+
+
 def import_report_path(job: Job) -> Path | None:
     """The error report of a job (already scope-checked by import_job_get), if it has one on disk."""
     if not job.report_file:
@@ -151,3 +161,33 @@ def import_report_path(job: Job) -> Path | None:
     root = (Path(settings.MEDIA_ROOT) / "jobs").resolve()
     path = (Path(settings.MEDIA_ROOT) / job.report_file).resolve()
     return path if path.is_relative_to(root) and path.is_file() else None
+
+
+def import_report_allowed(user, job: Job) -> bool:
+    """The error report holds the bad rows' cells as uploaded (ID numbers and phones in clear): the one who
+    uploaded them may have it back, and so may whoever may reveal personal data where the job is filed;
+    not everyone who may see the job."""
+    if not is_user(user):
+        return False
+    return job.created_by_id == user.pk or in_scope(user, PII_REVEAL, job.jurisdiction_code)
+
+
+def import_report_available(user, job: Job) -> bool:
+    """Whether to offer the report's link to this user (the file exists and they may have it)."""
+    return bool(job.report_file) and import_report_allowed(user, job) and import_report_path(job) is not None
+
+
+def import_report_open(*, user, job_id) -> tuple[Job, Path]:
+    """The error report of a job for download, audited; NotFound for anyone else (as for a job out of
+    scope: the answer does not tell that a report exists)."""
+    from epigrid.core.errors import NotFound
+
+    job = import_job_get(user=user, job_id=job_id)
+    path = import_report_path(job) if import_report_allowed(user, job) else None
+    if path is None:
+        raise NotFound(_("No error report for this import."))
+    audit_record(actor=user, action="resident_import.report_download", object_type="job", object_id=job.pk,
+                 object_repr=str(job.params.get("file_name", ""))[:200], jurisdiction_code=job.jurisdiction_code,
+                 changes={"invalid_rows": (job.result or {}).get("invalid", 0),
+                          "own_import": job.created_by_id == user.pk})
+    return job, path

@@ -16,7 +16,17 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .common import _HEADER_FIELD, COLUMNS, MAX_BYTES, SNIFF_BYTES, ImportFileError, RowError, _cell_safe
+from .common import (
+    _HEADER_FIELD,
+    COLUMNS,
+    MAX_BYTES,
+    REQUIRED,
+    SNIFF_BYTES,
+    ImportFileError,
+    RowError,
+    _cell_safe,
+    header_key,
+)
 from .xlsx_guard import check_width, check_xlsx
 
 log = logging.getLogger(__name__)
@@ -158,37 +168,49 @@ def _header_text(value) -> str:
     return "" if value is None else str(value).replace("\ufeff", "").strip()
 
 
-def map_headers(headers: list) -> tuple[list[tuple[int, str]], dict[str, str]]:
-    """[(column index, field)] and {field: header as written}; problems raise ImportFileError (row 1)."""
-    columns, written, problems = [], {}, []
+@dataclass
+class HeaderMap:
+    columns: list[tuple[int, str]]  # (column index, field), in file order
+    written: dict[str, str]  # field -> header as written
+    ignored: list[str]  # headers the import does not know, as written (made safe for a spreadsheet)
+
+
+def map_headers(headers: list) -> HeaderMap:
+    """Which column holds which field, decided once per file from the header row (through the one table
+    of synonyms, common.COLUMNS). A column the import does not know is ignored (and listed); a missing
+    required column, or two columns for one field, raise ImportFileError (row 1) naming them."""
+    columns, written, ignored, problems = [], {}, [], []
     if not any(_header_text(h) for h in headers):
         raise ImportFileError(_("Row 1 is empty: it must hold the column headers (%(c)s).")
                               % {"c": "、".join(h[0] for h in COLUMNS.values())}, row=1)
     for i, raw in enumerate(headers):
         text = _header_text(raw)
         if not text:
-            continue  # an unnamed column (Excel's trailing empty columns); its values are checked per row
-        fld = _HEADER_FIELD.get(text.casefold())
+            continue  # an unnamed column (Excel's trailing empty columns)
+        fld = _HEADER_FIELD.get(header_key(text))
         if fld is None:
-            problems.append(RowError(1, _cell_safe(text)[:100], _("unknown column")))
+            ignored.append(_cell_safe(text)[:100])
         elif fld in written:
-            problems.append(RowError(1, text, _("the same column twice (also “%(h)s”)") % {"h": written[fld]}))
+            problems.append(RowError(1, _cell_safe(text)[:100], _(
+                "“%(a)s” and “%(b)s” are the same column (%(c)s): keep one of them") % {
+                    "a": _cell_safe(written[fld])[:100], "b": _cell_safe(text)[:100], "c": COLUMNS[fld][0]}))
         else:
             columns.append((i, fld))
             written[fld] = text
-    missing = [COLUMNS[f][0] for f in ("name", "id_number") if f not in written]
+    missing = [COLUMNS[f][0] for f in REQUIRED if f not in written]
     if "grid_code" not in written and not ("lon" in written and "lat" in written):
         missing.append(_("%(grid)s, or %(lon)s and %(lat)s") % {"grid": COLUMNS["grid_code"][0],
                                                                "lon": COLUMNS["lon"][0], "lat": COLUMNS["lat"][0]})
     for m in missing:
         problems.append(RowError(1, m, _("required column missing")))
     if problems:
+        # The columns it did not know are often the missing ones under another name: say so.
+        problems += [RowError(1, h, _("unknown column (ignored)")) for h in ignored]
         accepted = "、".join(h[0] for h in COLUMNS.values())
         exc = ImportFileError(ngettext("%(n)d problem with the header row; the columns are: %(c)s.",
                                        "%(n)d problems with the header row; the columns are: %(c)s.",
-                                       len(problems)) % {"n": len(problems), "c": accepted}, row=1)
+                                       len(problems) - len(ignored)) % {"n": len(problems) - len(ignored),
+                                                                        "c": accepted}, row=1)
         exc.rows = problems
         raise exc
-    return columns, written
-
-
+    return HeaderMap(columns, written, ignored)

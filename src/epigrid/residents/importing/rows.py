@@ -175,16 +175,20 @@ class _Preparer:
         self.limit = 2 * workers + 2
 
     def feed(self, chunks: Iterator) -> Iterator:
+        """(the chunk's rows as read, prepare_chunk's answer) for each chunk, in order: the rows stay at
+        hand for the error report, which holds the original cells of a bad row."""
         if self.pool is None:
             for start, rows in chunks:
-                yield prepare_chunk(start, rows)
+                yield rows, prepare_chunk(start, rows)
             return
         for start, rows in chunks:
-            self.window.append(self.pool.apply_async(prepare_chunk, (start, rows)))
+            self.window.append((rows, self.pool.apply_async(prepare_chunk, (start, rows))))
             if len(self.window) >= self.limit:
-                yield self.window.popleft().get()
+                rows, answer = self.window.popleft()
+                yield rows, answer.get()
         while self.window:
-            yield self.window.popleft().get()
+            rows, answer = self.window.popleft()
+            yield rows, answer.get()
 
     def close(self) -> None:
         if self.pool is not None:

@@ -106,13 +106,14 @@ def residents_import(*, actor: Actor, path, file_name: str = "", skip_invalid: b
         raise PermissionDenied(_("You may not import residents."))
     table = open_table(path)
     outcome = ImportOutcome(file_name=file_name or path.name, format=table.format, encoding=table.encoding)
-    report = _Report(report_path)
+    report = _Report(report_path, table.headers)
     try:
-        columns, written = map_headers(table.headers)
+        mapped = map_headers(table.headers)  # once per file: the rows below only follow its column list
+        outcome.ignored_columns = mapped.ignored
         index = grid_index()
         # In the rows module, where prepare_chunk reads it (and a forked pool inherits it).
         _rows._ctx = _Context(
-            columns=columns, width=len(table.headers), text_only=table.format == "csv",
+            columns=mapped.columns, width=len(table.headers), text_only=table.format == "csv",
             today=timezone.localdate(), crs=crs, prefixes=tuple(prefixes), grid_codes=frozenset(index.codes),
             index=index, ring=pii.keyring(), vendor=connection.vendor,
             uid_stamp=f"{int(time.time() * 1000) & 0xFFFFFFFFFFFF:012x}",
@@ -124,7 +125,7 @@ def residents_import(*, actor: Actor, path, file_name: str = "", skip_invalid: b
             workers = 0  # a daemonic task worker may not fork children: prepare inline
         try:
             with transaction.atomic(), _bulk_cache():
-                _run(actor, table, outcome, report, written, skip_invalid, workers, progress)
+                _run(actor, table, outcome, report, mapped.written, skip_invalid, workers, progress)
                 if outcome.invalid and not skip_invalid:
                     raise _Rollback
                 outcome.written = True
@@ -188,7 +189,7 @@ def _run(actor: Actor, table: _Table, outcome: ImportOutcome, report: _Report, w
     iid, icity = _I["id_number_index"], _I["city_code"]
     prefixes = _rows._ctx.prefixes
     try:
-        for good, errors, _blank in preparer.feed(_chunks(table.rows, CHUNK_ROWS)):
+        for chunk, (good, errors, _blank) in preparer.feed(_chunks(table.rows, CHUNK_ROWS)):
             bad: dict[int, list] = {}
             for number, fld, reason, value in errors:
                 bad.setdefault(number, []).append(RowError(number, header(fld), reason, value))
@@ -230,7 +231,9 @@ def _run(actor: Actor, table: _Table, outcome: ImportOutcome, report: _Report, w
             outcome.rows += len(good) + len({e[0] for e in errors})
             if bad:
                 outcome.invalid += len(bad)
+                cells = {number: row for number, row in chunk if number in bad}
                 for number in sorted(bad):
+                    report.add_row(number, cells.get(number, ()), bad[number])
                     for e in bad[number]:
                         report.add(e)
                 if not skip_invalid:

@@ -16,39 +16,69 @@ from .common import (
     UPDATED,
     RowError,
     _cell_safe,
+    report_cell,
 )
 
 
 class _Report:
     """Keeps the first errors for the screen and streams every one into an XLSX (openpyxl write-only
-    mode writes rows to a temporary file as they come, so a million errors do not stay in memory)."""
+    mode writes rows to a temporary file as they come, so a million errors do not stay in memory).
 
-    def __init__(self, path: Path | None):
+    Its first sheet holds each bad row as the file had it (the row number, the original headers and cells,
+    then the problems), so that it can be corrected and uploaded again: the two added columns are unknown
+    to the import, which ignores them. The second lists every problem, one a line, file-level ones too.
+    The original cells are personal data in clear: the file is the importer's and the reveal permission's
+    only (jobs.import_report_open), and goes with the job's files (tasks.job_files_purge)."""
+
+    def __init__(self, path: Path | None, headers: list | None = None):
         self.path = path
+        self.headers = list(headers or [])
         self.first: list[RowError] = []
         self.count = 0
         self.bad_rows = 0
-        self._book = self._sheet = None
+        self._book = self._rows = self._problems = None
+
+    def _open(self) -> None:
+        from openpyxl import Workbook
+
+        self._book = Workbook(write_only=True)
+        self._problems = self._book.create_sheet(_("Problems"))
+        self._problems.append([_("Row"), _("Column"), _("Reason")])
 
     def add(self, error: RowError) -> None:
+        """A problem: on the screen (the first ones) and on the problems sheet."""
         self.count += 1
         if len(self.first) < SCREEN_ERRORS:
             self.first.append(error)
         if self.path is None or self.count > REPORT_MAX_ROWS:
             return
         if self._book is None:
-            from openpyxl import Workbook
+            self._open()
+        self._problems.append([error.row, _cell_safe(error.column), _cell_safe(error.reason)])
 
-            self._book = Workbook(write_only=True)
-            self._sheet = self._book.create_sheet(_("Errors"))
-            self._sheet.append([_("Row"), _("Column"), _("Reason"), _("Value (masked)")])
-        self._sheet.append([error.row, _cell_safe(error.column), _cell_safe(error.reason), _cell_safe(error.value)])
+    def add_row(self, number: int, cells, errors: list[RowError]) -> None:
+        """A bad row with its original cells (as many as there are headers) and its problems in one cell."""
+        self.bad_rows += 1
+        if self.path is None or not self.headers or self.bad_rows > REPORT_MAX_ROWS:
+            return
+        if self._book is None:
+            self._open()
+        if self._rows is None:  # first in the workbook, so that it is the sheet an upload reads
+            self._rows = self._book.create_sheet(_("Rows to correct"), 0)
+            self._rows.append([_("Row"), *(report_cell(h) for h in self.headers), _("Problems")])
+        width = len(self.headers)
+        values = [report_cell(c) for c in list(cells)[:width]]
+        values += [None] * (width - len(values))
+        reasons = "; ".join(f"{e.column}: {e.reason}" if e.column else e.reason for e in errors)
+        self._rows.append([number, *values, report_cell(reasons)])
 
     def save(self) -> str:
         if self._book is None:
             return ""
         if self.count > REPORT_MAX_ROWS:
-            self._sheet.append(["", "", _("… and %(n)d more") % {"n": self.count - REPORT_MAX_ROWS}, ""])
+            self._problems.append(["", "", _("… and %(n)d more") % {"n": self.count - REPORT_MAX_ROWS}])
+        if self._rows is not None and self.bad_rows > REPORT_MAX_ROWS:
+            self._rows.append(["", _("… and %(n)d more rows") % {"n": self.bad_rows - REPORT_MAX_ROWS}])
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._book.save(self.path)
         return str(self.path)

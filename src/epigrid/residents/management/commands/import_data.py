@@ -133,9 +133,11 @@ class Command(BaseCommand):
             progress.end()
             raise CommandError(exc.detail) from None
         progress.end()
+        if outcome.ignored_columns:
+            self.stderr.write(f"columns ignored (not known to the import): {', '.join(outcome.ignored_columns)}")
         self._row_errors(outcome.errors, outcome.error_count)
         if outcome.report_file:
-            self.stderr.write(f"every problem is listed in {outcome.report_file}")
+            self.stderr.write(f"every bad row and problem is listed in {outcome.report_file}")
         summary = (f"rows {outcome.rows}, created {outcome.created}, updated {outcome.updated}, "
                    f"unchanged {outcome.unchanged}, invalid {outcome.invalid}")
         if not outcome.written:
