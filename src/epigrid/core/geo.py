@@ -8,9 +8,13 @@ a million points at a time. pyproj/PROJ does not implement them (they are not ge
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 CRS_CHOICES = ("wgs84", "gcj02", "bd09")
+# The same, as the API's schemas declare it.
+Crs = Literal["wgs84", "gcj02", "bd09"]
 
 # Mainland China, Hong Kong, Macau, Taiwan and the South China Sea islands, as a generous box: enough to
 # reject swapped lon/lat, projected metres and (0, 0), which are the mistakes real files contain.

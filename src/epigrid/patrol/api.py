@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 
 from epigrid.core.api import ERRORS, WRITE_ERRORS, Pagination
 from epigrid.core.errors import NotFound
-from epigrid.core.geo import CHINA_LAT, CHINA_LON
+from epigrid.core.geo import CHINA_LAT, CHINA_LON, Crs
 
 from . import kpis, selectors, services
 from .services import patrols
@@ -21,7 +21,6 @@ from .workflow import ACTIONS
 
 router = Router(tags=["patrol"])
 
-Crs = Literal["wgs84", "gcj02", "bd09"]
 
 
 # ---------------------------------------------------------------- categories

@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from epigrid.accounts.roles import MAP_VIEW
 from epigrid.core.api import ERRORS, Pagination
 from epigrid.core.errors import FieldError, NotFound, ServiceError
-from epigrid.core.geo import from_wgs84, in_china, to_wgs84
+from epigrid.core.geo import Crs, from_wgs84, in_china, to_wgs84
 from epigrid.core.scoping import in_scope
 
 from . import selectors
@@ -19,7 +19,6 @@ from .services import grid_set_workers, regions_import
 
 router = Router(tags=["regions"])
 
-Crs = Literal["wgs84", "gcj02", "bd09"]
 
 
 class DivisionOut(Schema):

@@ -10,6 +10,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from epigrid.core.api import ERRORS
 from epigrid.core.exports import XLSX_TYPE, xlsx_response
+from epigrid.core.geo import Crs
 
 from .importing import (
     COLUMNS,
@@ -92,7 +93,7 @@ UPLOAD_DOC = (
              response={202: ImportJobOut, 403: ERRORS[400], 413: ERRORS[400], 503: ERRORS[400], **ERRORS},
              summary="Import residents from CSV or XLSX (runs in the background)")
 def residents_import_upload(request, file: File[UploadedFile], skip_invalid: Form[bool] = False,
-                            crs: Form[str] = "wgs84"):
+                            crs: Form[Crs] = "wgs84"):
     job = import_job_start(actor=request.user, upload=file, skip_invalid=skip_invalid, crs=crs)
     return Status(202, job_out(request.user, import_job_get(user=request.user, job_id=job.pk)))
 
