@@ -130,7 +130,7 @@ def test_each_demo_city_is_isolated_from_beijing(city, api, city_code):
     own = Grid.objects.filter(code__startswith=code_prefix(city_code)).order_by("code").first()
     assert client.get(f"/grids/{own.code}/").status_code == 200
     assert api.as_user(user).get(f"/grids/{own.code}").status_code == 200
-    for path, kind in OWN:
+    for path, _kind in OWN:
         assert client.get(path).status_code == 404, path
     assert client.get(f"/grids/{XICHENG_GRID}/").status_code == 404
     assert api.as_user(user).get(f"/grids/{DONGCHENG_GRID}").status_code == 404
