@@ -26,9 +26,9 @@ from .census import POPULATION
 OUTLINE_TOLERANCE = 0.001
 SMALL_TOLERANCE = 0.005
 
-# Sizes at `city` scale. Households of 2.5 people (2020 census: 2.31 in Beijing, 2.4 in Tianjin, 2.1 in
-# Shenzhen, 2.5 in Guiyang), grids of about 450 households (the usual 300-500), six grids to a
-# community, and a street (街道/乡镇) for about 64,000 people (Beijing: 343 for 21.9 million).
+# Sizes at `city` scale. Households of 2.5 people (a round figure a little above the 2020 census's family
+# households, 2.31 people in Beijing), grids of about 450 households (the usual 300-500), six grids to a
+# community, and a street (街道/乡镇) for about 64,000 people (Beijing had 343 for 21.9 million).
 PEOPLE_PER_HOUSEHOLD = 2.5
 HOUSEHOLDS_PER_GRID = 450
 GRIDS_PER_COMMUNITY = 6
