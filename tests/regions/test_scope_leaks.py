@@ -112,3 +112,27 @@ def test_the_division_page_lists_only_children_in_scope(commander, alice):
     client.force_login(commander)
     page = client.get("/divisions/110000000000/").content.decode()
     assert "东城区" in page and "西城区" in page and "深圳" not in page
+
+
+@pytest.mark.parametrize("city_code", ["120000000000", "520100000000"])
+def test_each_demo_city_is_isolated_from_beijing(city, api, city_code):
+    """The Tianjin (a 直辖市) and Guiyang (under 贵州省) commanders see their own city and none of Beijing."""
+    from epigrid.accounts.roles import Role
+    from epigrid.accounts.services import user_add
+    from epigrid.core.principals import SYSTEM
+    from epigrid.core.scoping import code_prefix
+    from epigrid.regions.models import Grid
+
+    user, _ = user_add(actor=SYSTEM, username="other", role=Role.CITY_COMMANDER, node_code=city_code,
+                       password="correct horse battery staple")
+    client = Client()
+    client.force_login(user)
+    own = Grid.objects.filter(code__startswith=code_prefix(city_code)).order_by("code").first()
+    assert client.get(f"/grids/{own.code}/").status_code == 200
+    assert api.as_user(user).get(f"/grids/{own.code}").status_code == 200
+    for path, _kind in OWN:
+        assert client.get(path).status_code == 404, path
+    assert client.get(f"/grids/{XICHENG_GRID}/").status_code == 404
+    assert api.as_user(user).get(f"/grids/{DONGCHENG_GRID}").status_code == 404
+    assert api.as_user(user).get("/divisions/110000000000").status_code == 404
+    assert [d["code"] for d in api.as_user(user).get("/divisions").json()] == [city_code]

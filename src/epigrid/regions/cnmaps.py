@@ -71,12 +71,11 @@ def name(code: str) -> str:
     return next(n for n in row if n)
 
 
-MUNICIPALITIES = {"11", "12", "31", "50"}  # 直辖市: districts sit right under the province-level code
-
-
 def city_feature_collection(code: str) -> dict:
     """A FeatureCollection for `regions_import`: the province, the city (unless a 直辖市) and its districts."""
     from shapely.geometry import mapping
+
+    from epigrid.core.scoping import MUNICIPALITIES  # 直辖市: districts right under the province-level code
 
     code = code.strip()
     if not (len(code) == 6 and code.isdigit()):

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from epigrid.core.scoping import ScopedQuerySet
+from epigrid.core.scoping import MUNICIPALITIES, ScopedQuerySet
 
 
 class Level(models.TextChoices):
@@ -12,6 +13,13 @@ class Level(models.TextChoices):
     DISTRICT = "district", _("District")
     STREET = "street", _("Street")
     COMMUNITY = "community", _("Community")
+
+
+def division_level_label(level: str, code: str) -> str:
+    """The level as people say it for this division: 直辖市 for a municipality's province-level node."""
+    if level == Level.PROVINCE and code[:2] in MUNICIPALITIES:
+        return str(pgettext_lazy("division level", "Municipality"))
+    return level_label(level)
 
 
 def level_label(level: str) -> str:
@@ -41,6 +49,10 @@ class Division(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def get_level_display(self) -> str:
+        # Django's generated display would call 北京市 a province.
+        return division_level_label(self.level, self.code)
 
 
 class Grid(models.Model):

@@ -8,7 +8,8 @@ from epigrid.demo.services import demo_city_build
 
 
 class Command(BaseCommand):
-    help = "Build the deterministic demo city (Beijing's districts, and a small Shenzhen)."
+    help = ("Build the deterministic demo: Beijing, Tianjin, Shenzhen and Guiyang on their real district "
+            "outlines, with synthetic streets, communities and grids.")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=1)
