@@ -55,8 +55,12 @@ def other_gridworker(city):
 
 @pytest.fixture
 def inside(first_grid):
-    """A position (lon, lat, WGS-84) inside the first 东城 grid: its centroid (the cells are convex)."""
-    return first_grid.centroid_lon, first_grid.centroid_lat
+    """A position (lon, lat, WGS-84) inside the first 东城 grid: a point on its surface (a grid along a real
+    district's edge need not be convex, so its centroid may lie outside it)."""
+    import shapely
+
+    point = shapely.from_geojson(first_grid.geometry).representative_point()
+    return round(point.x, 6), round(point.y, 6)
 
 
 def jpeg_with_gps(size=(64, 48)) -> bytes:
