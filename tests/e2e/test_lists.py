@@ -88,3 +88,31 @@ def test_click_a_header_to_sort_and_page_two_keeps_the_filter(live_city, page):
     assert rows.count() == 30  # 80 - 50
     assert all("独居" in t or "alone" in t for t in page.locator("[data-testid=resident-row] td:last-child").all_inner_texts())
     assert page.locator("th[data-sort=name][aria-sort=descending]").count() == 1
+    # a name in the list still opens the person's own page (a whole page, not swapped into the list)
+    page.click("[data-testid=resident-row] td:first-child a >> nth=0")
+    page.wait_for_url("**/residents/*-*/")
+    assert page.locator("[data-testid=resident-row]").count() == 0 and page.locator("h1").count() == 1
+
+
+@pytest.mark.parametrize("path", ["/arrivals/", "/health/observations/?status=all", "/patrol/incidents/", "/audit/"])
+def test_on_a_phone_every_list_is_cards(live_city, phone, path):
+    from epigrid.demo.people import demo_people_build
+    from epigrid.demo.services import DEMO_PASSWORD, demo_users_create
+
+    demo_users_create()
+    demo_people_build()
+    phone.goto(f"{live_city.url}/login/")
+    phone.fill("#id_username", "commander")
+    phone.fill("#id_password", DEMO_PASSWORD)
+    phone.click(".login button[type=submit]")
+    phone.wait_for_url(f"{live_city.url}/")
+    phone.goto(f"{live_city.url}{path}")
+    rows = phone.locator("table.list tbody tr")
+    assert rows.count() > 1
+    width = phone.evaluate("document.documentElement.clientWidth")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= width
+    cells = rows.first.locator("td")
+    for j in range(cells.count()):
+        cell = cells.nth(j)
+        if cell.is_visible():
+            assert cell.bounding_box()["width"] > width * 0.7, f"{path}: cell {j} is narrow"
