@@ -220,3 +220,9 @@ def test_a_district_admins_export_holds_no_row_of_another_district(district_demo
     outside = codes(district_demo)
     assert all(c.startswith("110102") for c in outside)
     assert not set(inside) & set(outside)
+
+
+def test_the_export_header_is_in_the_pages_language(alice, people):
+    rows = _sheet(_client(alice, language="zh-hans").get("/residents/", {"export": "xlsx"}))
+    assert rows[0][:3] == ["名称", "证件号码", "手机号"]  # as the page says them (the catalog has "Name" as 名称)
+    assert AuditEvent.objects.get(action="list.export").jurisdiction_code == "110101000000"
