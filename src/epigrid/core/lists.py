@@ -137,7 +137,7 @@ class ListState:
 
     @property
     def page_links(self) -> list[dict]:
-        """First, last and a window around the current page; None where pages are left out."""
+        """First, last and a window around the current page; {"gap": True} where pages are left out."""
         if self.page is None or self.page.paginator.num_pages <= 1:
             return []
         out = []
