@@ -226,3 +226,14 @@ def test_the_export_header_is_in_the_pages_language(alice, people):
     rows = _sheet(_client(alice, language="zh-hans").get("/residents/", {"export": "xlsx"}))
     assert rows[0][:3] == ["名称", "证件号码", "手机号"]  # as the page says them (the catalog has "Name" as 名称)
     assert AuditEvent.objects.get(action="list.export").jurisdiction_code == "110101000000"
+
+
+def test_the_audit_log_export_says_each_action_in_words(commander, people):
+    client = _client(commander)
+    _sheet(client.get("/residents/", {"export": "xlsx", "tag": "elderly_alone"}))
+    rows = _sheet(client.get("/audit/", {"export": "xlsx", "action": "list.export"}))
+    header = rows[0]
+    assert len(rows) == 2
+    assert rows[1][header.index("Action")] == "exported a list" and rows[1][header.index("User")] == "commander"
+    html = client.get("/audit/", {"action": "list.export"}).content.decode()
+    assert "exported a list" in html and "rows: 20" in html  # the row count in words, not a raw dict

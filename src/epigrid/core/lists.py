@@ -60,6 +60,7 @@ class ListSpec:
     may_reveal: Callable | None = None  # (user, row) -> whether the user may see the row in full
     personal: bool = True  # personal values in the export: needs a reason for full values
     related: tuple[str, ...] = field(default=())  # select_related for the export's rows
+    prepare: Callable | None = None  # (rows) -> None: per-page (and per export batch) additions, one query
 
 
 # The place-name look-up: codes -> {code: {"grid": name, "community": name}}; set by the regions app.
@@ -194,8 +195,9 @@ def list_view(request, spec: ListSpec, qs, *, params: dict, path: str, template:
     names = place_names(getattr(r, spec.code_field, "") for r in rows)
     for r in rows:
         r.place = names.get(getattr(r, spec.code_field, ""))
-    if prepare is not None:
-        prepare(rows)  # the view's own per-page additions, one query for the page
+    for hook in (spec.prepare, prepare):
+        if hook is not None:
+            hook(rows)  # per-page additions (the view's own, the list's), one query for the page
     state.page.object_list = rows
     ctx = {**context, "page": state.page, "list": state}
     return render(request, partial if partial and request.headers.get("HX-Request") else template, ctx)
@@ -240,6 +242,8 @@ def export_response(request, spec: ListSpec, qs, state: ListState):
     def flush():
         nonlocal written, full_rows
         names = place_names(getattr(r, spec.code_field, "") for r in batch)
+        if spec.prepare is not None:
+            spec.prepare(batch)
         for r in batch:
             r.place = names.get(getattr(r, spec.code_field, ""))
             row_full = full and spec.may_reveal(request.user, r)
@@ -283,8 +287,10 @@ def local(value):
     return value
 
 
-def _changes(event) -> str:
-    return str(event.changes) if event.changes else ""
+def _describe(events) -> None:
+    from .audit_words import audit_describe
+
+    audit_describe(events)
 
 
 AUDIT = ListSpec(
@@ -293,17 +299,18 @@ AUDIT = ListSpec(
     default_sort="-at",
     personal=False,  # the log holds names of personal fields, never their values
     code_field="jurisdiction_code",
+    prepare=_describe,
     columns=(
         Column(gettext_lazy("Time"), lambda e, full: local(e.at)),
-        Column(gettext_lazy("User"), lambda e, full: e.actor_name),
-        Column(gettext_lazy("Action"), lambda e, full: e.action),
+        Column(gettext_lazy("User"), lambda e, full: e.actor_display),
+        Column(gettext_lazy("Action"), lambda e, full: e.action_label),
         Column(gettext_lazy("Object type"), lambda e, full: e.object_type),
         Column(gettext_lazy("Object"), lambda e, full: e.object_id),
         Column(gettext_lazy("Object name"), lambda e, full: e.object_repr),
         Column(gettext_lazy("Jurisdiction"), lambda e, full: e.jurisdiction_code),
         Column(gettext_lazy("Community / grid"), lambda e, full: place_text(e.place, e.jurisdiction_code)
                if e.place else ""),
-        Column(gettext_lazy("Changes"), lambda e, full: _changes(e)),
+        Column(gettext_lazy("Changes"), lambda e, full: "\n".join(e.change_lines)),
         Column(gettext_lazy("Reason"), lambda e, full: e.reason),
         Column(gettext_lazy("Client address"), lambda e, full: e.ip or ""),
     ),
