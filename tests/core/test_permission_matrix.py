@@ -18,7 +18,8 @@ from epigrid.demo.services import DEMO_PASSWORD, demo_users_create
 DOC = Path(__file__).parents[2] / "docs" / "data-protection.md"
 COLUMNS = {"map": roles.MAP_VIEW, "residents (masked)": roles.RESIDENTS_VIEW, "reveal": roles.PII_REVEAL,
            "health": roles.HEALTH_VIEW, "incidents": roles.INCIDENT_VIEW, "patrols and tracks": roles.PATROL_VIEW,
-           "KPIs": roles.KPI_VIEW, "import and edit residents": roles.RESIDENTS_EDIT, "audit log": roles.AUDIT_VIEW}
+           "KPIs": roles.KPI_VIEW, "import and edit residents": roles.RESIDENTS_EDIT, "audit log": roles.AUDIT_VIEW,
+           "export lists": roles.LIST_EXPORT}
 USERS = {"city_commander": "commander", "district_admin": "dongcheng", "street_admin": "street",
          "community_worker": "community", "grid_worker": "gridworker", "volunteer": "volunteer",
          "charity_staff": "charity", "consultant": "doctor", "auditor": "auditor"}
@@ -108,6 +109,9 @@ def observed(client, column: str, w: dict, username: str) -> str:
         return "node" if _ok(client.get("/residents/import/")) else "none"
     if column == "audit log":
         return "node" if _ok(client.get(f"{api}/audit")) else "none"
+    if column == "export lists":
+        response = client.get("/patrol/incidents/" if username == "volunteer" else "/residents/", {"export": "xlsx"})
+        return "node" if _ok(response) else "none"
     raise AssertionError(column)
 
 

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from epigrid.core.scoping import AUDIT_VIEW  # noqa: F401  (core's own action, granted below)
+from epigrid.core.scoping import AUDIT_VIEW, LIST_EXPORT  # noqa: F401  (core's own actions, granted below)
 
 
 class Role(models.TextChoices):
@@ -30,6 +30,8 @@ USERS_MANAGE = "users.manage"
 RESIDENTS_VIEW = "residents.view"  # see residents in scope, personal data masked
 RESIDENTS_EDIT = "residents.edit"  # add, change, import residents; review arrivals
 PII_REVEAL = "pii.reveal"  # see an ID number or phone in full, with a reason (audited)
+# LIST_EXPORT (core.scoping, used by core.lists): export a list one reads to XLSX (audited); personal values masked, in full
+# only with a reason and PII_REVEAL. Granted to the roles that read lists with the reveal right.
 HEALTH_VIEW = "health.view"  # observations, check-ins and health alerts in scope
 HEALTH_RECORD = "health.record"  # enter check-ins, start and release observations
 # Grid patrol and incidents
@@ -51,14 +53,15 @@ _READ_ALL = {MAP_VIEW, RESIDENTS_VIEW, HEALTH_VIEW, INCIDENT_VIEW, PATROL_VIEW, 
 # their own (another worker of the same grid keeps their track).
 _GRID_STAFF = {MAP_VIEW, RESIDENTS_VIEW, HEALTH_VIEW, INCIDENT_VIEW, KPI_VIEW, HEALTH_RECORD, PATROL,
                INCIDENT_REPORT, INCIDENT_HANDLE}
-_ADMIN = _READ_ALL | {REGIONS_EDIT, USERS_MANAGE, RESIDENTS_EDIT, PII_REVEAL, HEALTH_RECORD, INCIDENT_REPORT,
-                      INCIDENT_MANAGE, INCIDENT_HANDLE}
+_ADMIN = _READ_ALL | {REGIONS_EDIT, USERS_MANAGE, RESIDENTS_EDIT, PII_REVEAL, LIST_EXPORT, HEALTH_RECORD,
+                      INCIDENT_REPORT, INCIDENT_MANAGE, INCIDENT_HANDLE}
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CITY_COMMANDER: frozenset(_ADMIN | {AUDIT_VIEW}),
     Role.DISTRICT_ADMIN: frozenset(_ADMIN),
     Role.STREET_ADMIN: frozenset(_ADMIN),
     # Manages the community's incidents and supervises its grid workers' patrols.
-    Role.COMMUNITY_WORKER: frozenset(_GRID_STAFF | {PATROL_VIEW, RESIDENTS_EDIT, PII_REVEAL, INCIDENT_MANAGE}),
+    Role.COMMUNITY_WORKER: frozenset(_GRID_STAFF | {PATROL_VIEW, RESIDENTS_EDIT, PII_REVEAL, LIST_EXPORT,
+                                                INCIDENT_MANAGE}),
     Role.GRID_WORKER: frozenset(_GRID_STAFF),
     # Reports incidents in the community and sees its own tasks (OWN_RECORDS), and the community's map to
     # place a report; not the community's incidents, tracks or figures.

@@ -11,6 +11,7 @@ ACTION_LABELS: dict[str, object] = {
     "login": gettext_lazy("logged in"),
     "login_failed": gettext_lazy("failed to log in"),
     "logout": gettext_lazy("logged out"),
+    "list.export": gettext_lazy("exported a list"),  # core/lists.py
 }
 FIELD_LABELS: dict[str, object] = {}
 # what the services write instead of a personal value

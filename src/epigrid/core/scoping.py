@@ -16,6 +16,8 @@ from .validators import is_ascii_digits
 
 # The one action core itself checks (the audit log); every other action belongs to its app.
 AUDIT_VIEW = "audit.view"
+# Export a list one reads to XLSX (core.lists); personal values in full only with PII reveal and a reason.
+LIST_EXPORT = "lists.export"
 
 # What each role may do, and which actions read only one's own records: the table lives with the roles
 # (accounts/roles.py), which hands it over at start-up (AccountsConfig.ready), so that core imports no app.

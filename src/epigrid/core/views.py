@@ -1,11 +1,12 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 
 from epigrid.core.scoping import AUDIT_VIEW, can
 
 from .errors import ServiceError
 from .forms import AuditFilterForm
+from .lists import AUDIT, list_view
 from .selectors import audit_events
 from .web import form_add_errors
 
@@ -21,11 +22,14 @@ def audit(request):
     if not can(request.user, AUDIT_VIEW):
         return refused(request)
     form = AuditFilterForm(request.GET or None)
-    page = None
+    template = "core/_audit_rows.html" if request.headers.get("HX-Request") else "core/audit.html"
     if form.is_valid() or not form.is_bound:
         try:
-            page = Paginator(audit_events(viewer=request.user, **form.filters()), 50).get_page(request.GET.get("page"))
+            events = audit_events(viewer=request.user, **form.filters())
         except ServiceError as exc:
             form_add_errors(form, exc)  # the selector's rules, shown beside the form's fields
-    template = "core/_audit_rows.html" if request.headers.get("HX-Request") else "core/audit.html"
-    return render(request, template, {"form": form, "page": page})
+        else:
+            params = {name: request.GET.get(name, "") for name in form.fields}
+            return list_view(request, AUDIT, events, params=params, path=reverse("audit"),
+                             template="core/audit.html", partial="core/_audit_rows.html", context={"form": form})
+    return render(request, template, {"form": form, "page": None})

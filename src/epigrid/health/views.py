@@ -5,7 +5,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,10 +14,12 @@ from django.views.decorators.http import require_POST
 from epigrid.accounts.roles import HEALTH_RECORD, HEALTH_VIEW
 from epigrid.core import pii
 from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.lists import list_view
 from epigrid.core.scoping import can, in_scope
 from epigrid.core.web import field_errors, message_error
 
 from . import selectors, services
+from .lists import OBSERVATIONS
 from .models import AlertStatus, Colour, Kind, Reason, Slot, Status, Symptom
 
 SYMPTOM_CHOICES = [(Symptom.code(s), s.label) for s in Symptom]
@@ -89,14 +90,17 @@ def observation_list(request):
     if not can(request.user, HEALTH_VIEW):
         return render(request, "regions/no_jurisdiction.html", status=403)
     g = request.GET
-    filters = {"status": g.get("status", "active"), "kind": g.get("kind", ""), "colour": g.get("colour", ""),
-               "within": g.get("within", "").strip()}
+    status = g.get("status", "active")
+    filters = {"status": "" if status == "all" else status, "kind": g.get("kind", ""),
+               "colour": g.get("colour", ""), "within": g.get("within", "").strip()[:15]}
     filters = {k: (v if v in _ALLOWED.get(k, (v,)) else "") for k, v in filters.items()}
-    qs = selectors.observations_list(user=request.user, **filters).order_by("-start", "-id")
-    page = Paginator(qs, 50).get_page(g.get("page"))
-    return render(request, "health/observations.html", {
-        "page": page, "filters": filters, "statuses": Status.choices, "kinds": Kind.choices,
-        "colours": Colour.choices})
+    qs = selectors.observations_list(user=request.user, **filters)
+    # "all" stands in the address for every status, so that a link without it means the default (active).
+    params = {**filters, "status": filters["status"] or "all"}
+    return list_view(request, OBSERVATIONS, qs, params=params, path=reverse("health:observations"),
+                     template="health/observations.html", context={
+                         "filters": filters, "statuses": Status.choices, "kinds": Kind.choices,
+                         "colours": Colour.choices})
 
 
 _ALLOWED = {"status": ("", *Status.values), "kind": ("", *Kind.values), "colour": ("", *Colour.values)}

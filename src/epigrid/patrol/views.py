@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import INCIDENT_REPORT, INCIDENT_VIEW, KPI_VIEW, PATROL
 from epigrid.core.errors import ServiceError
+from epigrid.core.lists import list_view
 from epigrid.core.principals import PUBLIC
 from epigrid.core.ratelimit import rate_limit
 from epigrid.core.scoping import can, may_read, user_prefixes
@@ -23,6 +25,7 @@ from epigrid.regions.models import Grid, level_label
 from epigrid.regions.selectors import home_nodes
 
 from . import kpis, selectors, services
+from .lists import INCIDENTS
 from .models import Checkpoint, Incident
 from .workflow import ACTIONS
 
@@ -121,12 +124,14 @@ def public_report_qr(request, code: str, fmt: str):
 def incident_list(request):
     if not may_read(request.user, INCIDENT_VIEW):
         return refused(request)
-    state = request.GET.get("state") or None
+    state = request.GET.get("state") or ""
     if state not in Incident.State.values:
-        state = None
-    incidents = selectors.incidents_list(user=request.user, state=state).select_related("reporter", "assignee")
-    return render(request, "patrol/incidents.html", {"incidents": incidents[:200], "state": state,
-                                                     "states": Incident.State.choices})
+        state = ""
+    within = request.GET.get("within", "").strip()[:15]
+    incidents = selectors.incidents_list(user=request.user, state=state or None, within=within)
+    return list_view(request, INCIDENTS, incidents, params={"state": state, "within": within},
+                     path=reverse("patrol:incidents"), template="patrol/incidents.html",
+                     context={"state": state, "within": within, "states": Incident.State.choices})
 
 
 @login_required

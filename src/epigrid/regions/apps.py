@@ -8,6 +8,9 @@ class RegionsConfig(AppConfig):
 
     def ready(self):
         from epigrid.core.audit_words import ACTION_LABELS, FIELD_LABELS
+        from epigrid.core.lists import place_names_register
+
+        from .naming import code_names
 
         ACTION_LABELS.update({
             "division.create": _("created a division"), "division.update": _("changed a division"),
@@ -17,3 +20,4 @@ class RegionsConfig(AppConfig):
         FIELD_LABELS.update({
             "workers": _("grid workers"), "name": _("name"), "geometry": _("outline"), "parent_code": _("parent"),
         })
+        place_names_register(code_names)  # grid and community names beside codes in every list

@@ -1,7 +1,6 @@
 """The public arrival page (no login), the community's QR code, and the staff's arrivals list."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -9,15 +8,17 @@ from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import RESIDENTS_EDIT, RESIDENTS_VIEW
 from epigrid.core.errors import NotFound, ServiceError
+from epigrid.core.lists import list_view, place_names
 from epigrid.core.middleware import client_ip
 from epigrid.core.principals import PUBLIC
-from epigrid.core.scoping import can, in_scope
+from epigrid.core.scoping import can, in_scope, narrow_within
 from epigrid.core.views import refused
 from epigrid.core.web import form_add_errors
 from epigrid.regions.links import community_from_token, community_token, qr_response
 
 from . import arrivals, selectors
 from .forms import ArrivalForm
+from .lists import ARRIVALS
 from .models import Arrival
 
 
@@ -57,17 +58,23 @@ def arrival_list(request):
     if not can(request.user, RESIDENTS_VIEW):
         return refused(request)
     qs = Arrival.objects.restrict(request.user, RESIDENTS_VIEW).select_related("resident")
-    if request.GET.get("pending"):
+    params = {k: "1" for k in ("pending", "risk") if request.GET.get(k)}
+    params["within"] = request.GET.get("within", "").strip()[:15]
+    if params.get("pending"):
         qs = qs.filter(reviewed_at__isnull=True)
-    if request.GET.get("risk"):
+    if params.get("risk"):
         qs = qs.filter(from_risk_origin=True)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    # Arrivals of people already registered in the user's own jurisdiction: one click to decide.
-    to_decide = set(selectors.matches_pending(user=request.user).filter(
-        record_id__in=[a.resident_id for a in page]).values_list("record_id", flat=True))
-    for a in page:
-        a.to_decide = a.resident_id in to_decide
-    return render(request, "residents/arrivals.html", {"page": page})
+    qs = narrow_within(qs, params["within"])
+
+    def mark_to_decide(rows):
+        # Arrivals of people already registered in the user's own jurisdiction: one click to decide.
+        to_decide = set(selectors.matches_pending(user=request.user).filter(
+            record_id__in=[a.resident_id for a in rows]).values_list("record_id", flat=True))
+        for a in rows:
+            a.to_decide = a.resident_id in to_decide
+
+    return list_view(request, ARRIVALS, qs, params=params, path=reverse("arrivals"),
+                     template="residents/arrivals.html", context={"filters": params}, prepare=mark_to_decide)
 
 
 @login_required
@@ -80,4 +87,5 @@ def arrival_review(request, uid):
             raise
         # already reviewed: show the row as it is
     arrival = Arrival.objects.restrict(request.user, RESIDENTS_VIEW).select_related("resident").get(uid=uid)
+    arrival.place = place_names([arrival.grid_code]).get(arrival.grid_code)
     return render(request, "residents/_arrival_row.html", {"a": arrival})

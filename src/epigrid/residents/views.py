@@ -12,12 +12,14 @@ from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import PII_REVEAL, RESIDENTS_EDIT, RESIDENTS_VIEW
 from epigrid.core.errors import ServiceError
+from epigrid.core.lists import list_view
 from epigrid.core.scoping import can, in_scope
 from epigrid.core.views import refused
 from epigrid.core.web import field_errors, form_add_errors, message_error
 
 from . import arrivals, selectors, services
 from .forms import ResidentEditForm, ResidentForm, RevealForm
+from .lists import RESIDENTS
 from .models import Tag
 
 # Exact searches by ID number or phone are posted, kept in the session under a random id, and the page's
@@ -37,11 +39,11 @@ def _remember(request, value: str) -> str:
 def _list_params(request) -> dict:
     """The list's address parameters: from a posted search form (an ID number or phone becomes a search
     id), or as they came."""
-    if request.method != "POST":
-        return {k: v for k, v in request.GET.items() if k in ("q", "s", "tag", "within", "page") and v}
+    if request.method != "POST" or "export" in request.GET:  # a full export posts its reason, not a search
+        return {k: v for k, v in request.GET.items() if k in ("q", "s", "tag", "within", "sort", "page") and v}
     data = request.POST
     q = data.get("q", "").strip()[:50]
-    params = {k: data[k] for k in ("tag", "within") if data.get(k)}
+    params = {k: data[k] for k in ("tag", "within", "sort") if data.get(k)}
     if q and selectors.personal_value(q) is not None:
         params["s"] = _remember(request, q)
     elif q:
@@ -56,7 +58,7 @@ def resident_list(request):
     params = _list_params(request)
     url = f"{reverse('residents')}?{urlencode(params)}" if params else reverse("residents")
     htmx = bool(request.headers.get("HX-Request"))
-    if request.method == "POST" and not htmx:
+    if request.method == "POST" and not htmx and "export" not in request.GET:
         return redirect(url, permanent=False)
     tag = params.get("tag", "")
     tag_value = Tag[tag.upper()].value if tag.upper() in Tag.__members__ else 0
@@ -77,11 +79,10 @@ def resident_list(request):
     elif shown_q:
         residents = selectors.residents_search(user=request.user, q=shown_q, within=params.get("within", ""),
                                                tag=tag_value)
-    page = Paginator(residents.order_by("grid_code", "name", "id"), 50).get_page(params.get("page"))
-    template = "residents/_rows.html" if htmx else "residents/list.html"
-    response = render(request, template, {"page": page, "tags": Tag, "can_edit": can(request.user, RESIDENTS_EDIT),
-                                          "q": shown_q, "tag": tag,
-                                          "matches": selectors.matches_pending(user=request.user).count()})
+    response = list_view(request, RESIDENTS, residents, params=params, path=reverse("residents"),
+                         template="residents/list.html", partial="residents/_rows.html", context={
+                             "tags": Tag, "can_edit": can(request.user, RESIDENTS_EDIT), "q": shown_q, "tag": tag,
+                             "matches": selectors.matches_pending(user=request.user).count()})
     if htmx:
         response["HX-Push-Url"] = url
     return response
