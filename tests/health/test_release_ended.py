@@ -27,12 +27,15 @@ def test_releasing_those_whose_period_ended(first_grid, worker_assigned, alice, 
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(alice)
     with time_machine.travel(today, tick=False):
+        page = client.get("/health/observations/?within=" + first_grid.code[:6] + "000000").content.decode()
+        assert 'data-testid="release-ended"' in page and "Release the 2 people whose period has ended" in page
         r = client.post("/health/observations/release-ended/", {"within": first_grid.code[:6] + "000000"}, follow=True)
         assert "confirm" in r.content.decode().lower()
         assert Observation.objects.filter(status="released").count() == 0
         r = client.post("/health/observations/release-ended/", {"within": first_grid.code[:6] + "000000",
                                                                 "confirm": "1"}, follow=True)
     assert "Released 2 people from observation." in r.content.decode()
+    assert 'data-testid="release-ended"' not in r.content.decode()  # none left to release
     status = dict(Observation.objects.values_list("uid", "status"))
     assert [status[o.uid] for o in ended] == ["released", "released"]
     assert status[running.uid] == "active" and status[elsewhere.uid] == "active"  # not ended; not alice's

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from epigrid.core.lists import Column, ListSpec, place_text
 
@@ -21,7 +22,7 @@ OBSERVATIONS = ListSpec(
     personal=False,  # names only: nothing here is masked on the page either
     related=("resident", "resident__health_status", "worker"),
     columns=(
-        Column(_("Name"), lambda o, full: o.resident.name),
+        Column(pgettext_lazy("person", "Name"), lambda o, full: o.resident.name),
         Column(_("Grid code"), lambda o, full: o.grid_code),
         Column(_("Community / grid"), lambda o, full: place_text(o.place, o.grid_code)),
         Column(_("Kind"), lambda o, full: o.get_kind_display()),

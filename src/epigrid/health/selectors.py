@@ -143,3 +143,10 @@ def worker_today(*, user, now=None, uid=None) -> dict:
         "whole_jurisdiction": uid is None and not own,
         "limited": len(observations) >= TODAY_LIMIT,
     }
+
+
+def observations_ended(*, user, within: str = "") -> int:
+    """How many active observations the user may release (under `within`) have reached their planned
+    end: the count on the list's "release those whose period has ended" button."""
+    return narrow_within(Observation.objects.restrict(user, HEALTH_RECORD), within).filter(
+        status=Status.ACTIVE, planned_end__lte=local_now().date()).count()

@@ -100,7 +100,8 @@ def observation_list(request):
     return list_view(request, OBSERVATIONS, qs, params=params, path=reverse("health:observations"),
                      template="health/observations.html", context={
                          "filters": filters, "statuses": Status.choices, "kinds": Kind.choices,
-                         "colours": Colour.choices})
+                         "colours": Colour.choices,
+                         "ended": selectors.observations_ended(user=request.user, within=filters["within"])})
 
 
 _ALLOWED = {"status": ("", *Status.values), "kind": ("", *Kind.values), "colour": ("", *Colour.values)}

@@ -2,6 +2,7 @@
 export's columns (ID numbers and phones masked unless the row may be revealed in full)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from epigrid.accounts.roles import PII_REVEAL
 from epigrid.core import pii
@@ -29,7 +30,7 @@ RESIDENTS = ListSpec(
     default_sort="grid",
     may_reveal=_may_reveal,
     columns=(
-        Column(_("Name"), lambda r, full: r.name),
+        Column(pgettext_lazy("person", "Name"), lambda r, full: r.name),
         Column(_("ID number"), _id_number),
         Column(_("Mobile phone"), _phone),
         Column(_("Grid code"), lambda r, full: r.grid_code),
@@ -46,9 +47,9 @@ ARRIVALS = ListSpec(
     may_reveal=_may_reveal,
     related=("resident",),
     columns=(
-        Column(_("Name"), lambda a, full: a.resident.name),
+        Column(pgettext_lazy("person", "Name"), lambda a, full: a.resident.name),
         Column(_("Mobile phone"), lambda a, full: _phone(a.resident, full)),
-        Column(_("From"), lambda a, full: f"{a.origin_province} {a.origin_city}".strip()),
+        Column(pgettext_lazy("origin", "From"), lambda a, full: f"{a.origin_province} {a.origin_city}".strip()),
         Column(_("From a risk origin"), lambda a, full: mark(a.from_risk_origin)),
         Column(_("Arrival date"), lambda a, full: a.arrival_date),
         Column(_("Transport"), lambda a, full: f"{a.get_transport_display()} {a.transport_number}".strip()),
