@@ -224,7 +224,7 @@ def test_a_district_admins_export_holds_no_row_of_another_district(district_demo
 
 def test_the_export_header_is_in_the_pages_language(alice, people):
     rows = _sheet(_client(alice, language="zh-hans").get("/residents/", {"export": "xlsx"}))
-    assert rows[0][:3] == ["姓名", "证件号码", "手机号"]  # as the page says them (the catalog has "Name" as 名称)
+    assert rows[0][:3] == ["姓名", "证件号码", "手机号"]  # as the page says them: a person's name is 姓名
     assert AuditEvent.objects.get(action="list.export").jurisdiction_code == "110101000000"
 
 
