@@ -44,3 +44,20 @@ def test_an_event_reads_as_a_sentence(demo):
         assert described[1].actor_display == "系统"
     with translation.override("en"):
         assert changes_in_words({"observe_all": [False, True]}) == ["observe every arrival: no → yes"]
+
+
+def test_the_log_is_filtered_by_an_action_picked_by_its_name(demo):
+    from django.test import Client
+
+    from epigrid.accounts.models import User
+
+    commander = User.objects.get(username="commander")
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(commander)
+    page = client.get("/audit/").content.decode()
+    assert '<option value="resident.create">登记了居民</option>' in page
+    rows = client.get("/audit/?action=resident.create").content.decode()
+    assert "登记了居民" in rows and "开始巡查" not in rows.split('data-testid="audit-list"')[1]
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(commander)
+    assert "Correct the filters above." in english.get("/audit/?action=no.such.action").content.decode()
