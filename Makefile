@@ -36,7 +36,7 @@ serve: install
 	$(BIN)/epigrid serve
 
 bench: install-test
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -55,6 +55,21 @@ def serve(port: int, token: str, *, workers: int = 2, log_name: str = "bench-ser
         time.sleep(0.2)
 
 
+def request(port: int, method: str, path: str, token: str, body: bytes | None = None) -> tuple[float, int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    try:
+        start = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        return time.perf_counter() - start, response.status, data
+    finally:
+        conn.close()
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)  # the gunicorn master and its workers: our own session

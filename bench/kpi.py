@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from _server import bench_var_dir, emit  # bench/_server.py
+from _server import bench_var_dir, emit, free_port, request, serve, stop  # bench/_server.py
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("kpi")
@@ -36,7 +36,6 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from patrol import free_port, request, serve, stop  # noqa: E402
 
 from epigrid.accounts.models import User  # noqa: E402
 from epigrid.accounts.roles import Role  # noqa: E402

@@ -16,7 +16,6 @@ Data: its own directory, var/bench/<script> (BENCH_VAR_DIR moves var/bench); EPI
 Run: .venv/bin/python bench/patrol.py   (BENCH_SECONDS, BENCH_WORKERS, BENCH_THREADS, BENCH_TARGET_POINTS)
 """
 
-import http.client
 import json
 import math
 import multiprocessing as mp
@@ -26,7 +25,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _server import bench_var_dir, emit, free_port, serve, stop  # bench/_server.py
+from _server import bench_var_dir, emit, free_port, request, serve, stop  # bench/_server.py
 
 from epigrid.core.principals import SYSTEM  # noqa: E402
 
@@ -78,21 +77,6 @@ def prepare() -> list[tuple[str, float, float]]:
     if not User.objects.filter(username="bench_gw_0000").exists():
         raise RuntimeError("bench users were not created")
     return out
-
-
-def request(port: int, method: str, path: str, token: str, body: bytes | None = None) -> tuple[float, int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Authorization": f"Bearer {token}"}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    try:
-        start = time.perf_counter()
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        return time.perf_counter() - start, response.status, data
-    finally:
-        conn.close()
 
 
 def _worker(port, users, mode, interval, deadline, results, lock):
