@@ -318,6 +318,9 @@ MAP_TILE_CRS = env_str("MAP_TILE_CRS", "wgs84")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
 # Above this many grids in view, the map draws the child divisions instead of every grid.
 MAP_MAX_GRIDS = env_int("MAP_MAX_GRIDS", 5000)
+# Figures on maps and home pages (regions/rollups.py) are kept by a task every minute; a page that finds
+# them older than this many seconds brings them up to date itself (0: only the task does).
+FIGURES_MAX_AGE = env_int("FIGURES_MAX_AGE", 60)
 
 # Largest GeoJSON body the import endpoint reads (a 20,000-grid city is about 10 MB).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 64) * 1024 * 1024

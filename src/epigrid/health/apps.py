@@ -25,6 +25,9 @@ class HealthConfig(AppConfig):
         from epigrid.core.tasks import SCHEDULES
 
         from . import receivers  # noqa: F401 (connects the registry's signals)
+        from .figures import register
+
+        register()  # the map's and home page's figures (regions/figures.py)
 
         entry = ("health.mark_overdue", "epigrid.health.tasks.mark_overdue", 10)
         if entry not in SCHEDULES:

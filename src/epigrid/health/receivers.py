@@ -11,7 +11,7 @@ from epigrid.residents.signals import resident_merged, resident_moved
 from .models import Alert, AlertStatus, HealthStatus, HealthStatusChange, Observation, Status
 
 
-def _follow(resident) -> None:
+def _follow(resident) -> list[int]:
     from .services import first_worker
 
     active = list(Observation.objects.filter(resident=resident, status=Status.ACTIVE).exclude(
@@ -21,11 +21,18 @@ def _follow(resident) -> None:
                                                          worker=first_worker(resident.grid_code))
         Alert.objects.filter(observation_id__in=active, status=AlertStatus.OPEN).update(grid_code=resident.grid_code)
     HealthStatus.objects.filter(resident=resident).update(grid_code=resident.grid_code)
+    return active
 
 
 @receiver(resident_moved)
 def _resident_moved(sender, resident, old_grid_code, **kwargs):
-    _follow(resident)
+    from epigrid.core.audit import audit_record
+    from epigrid.core.principals import SYSTEM
+
+    for pk in _follow(resident):
+        # Recorded in the grid it left too, so that grid's figures (regions/rollups.py) are recounted.
+        audit_record(actor=SYSTEM, action="observation.move", object_type="observation", object_id=pk,
+                     jurisdiction_code=old_grid_code, changes={"grid_code": [old_grid_code, resident.grid_code]})
 
 
 @receiver(resident_merged)

@@ -34,3 +34,7 @@ class PatrolConfig(AppConfig):
         entry = ("patrol.escalate_overdue", "epigrid.patrol.tasks.escalate_overdue", ESCALATION_MINUTES)
         if entry not in SCHEDULES:
             SCHEDULES.append(entry)
+
+        from .figures import register
+
+        register()  # the map's and home page's figures (regions/figures.py)

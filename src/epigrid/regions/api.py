@@ -13,7 +13,7 @@ from epigrid.core.errors import FieldError, NotFound, ServiceError
 from epigrid.core.geo import Crs, from_wgs84, in_china, to_wgs84
 from epigrid.core.scoping import in_scope
 
-from . import selectors
+from . import maps, selectors
 from .locate import locate
 from .services import grid_set_workers, regions_import
 
@@ -217,15 +217,17 @@ def export_regions(request, q: Query[ExportQuery]):
 
 class MapQuery(Schema):
     within: str = Field(..., pattern=r"^\d{12}(\d{3})?$")
-    figure: Literal[tuple(selectors.FIGURES)] = "area"  # type: ignore[valid-type]
+    figure: str = Field("", pattern=r"^[a-z_]{0,32}$",
+                        description="observed, alerts, missed, arrivals, incidents, overdue (registered by the "
+                                    "apps), area, workers or grids; unknown or left out: the first.")
     crs: Crs = Field("wgs84", description="Datum to return coordinates in (that of your base map tiles).")
 
 
 @router.get("/map", response={200: dict, **ERRORS}, summary="Map layer: grids or child divisions by figure")
 def map_layer(request, q: Query[MapQuery]):
-    """GeoJSON for the map page: the grids under `within` coloured by a figure, or its child divisions
-    when there are too many grids to draw. Geometry simplified for display."""
-    body = selectors.map_layer(user=request.user, within=q.within, figure=q.figure,
+    """GeoJSON for the map page: the child divisions of `within` (the grids of a community) coloured by a
+    figure; `meta` holds the legend's classes and the figure's date. Geometry simplified for display."""
+    body = maps.map_layer(user=request.user, within=q.within, figure=q.figure,
                                max_grids=settings.MAP_MAX_GRIDS)
     if q.crs != "wgs84":
         body = _reproject_layer(body, q.crs)
@@ -238,6 +240,10 @@ def _reproject_layer(body: str, crs: str) -> str:
 
     doc = json.loads(body)
     for feature in doc["features"]:
+        geom = shapely.from_geojson(json.dumps(feature["geometry"]))
+        geom = shapely.transform(geom, lambda c: np.column_stack(from_wgs84(c[:, 0], c[:, 1], crs)).round(6))
+        feature["geometry"] = json.loads(shapely.to_geojson(geom))
+    for feature in doc["meta"].get("context", []):
         geom = shapely.from_geojson(json.dumps(feature["geometry"]))
         geom = shapely.transform(geom, lambda c: np.column_stack(from_wgs84(c[:, 0], c[:, 1], crs)).round(6))
         feature["geometry"] = json.loads(shapely.to_geojson(geom))

@@ -21,3 +21,9 @@ class RegionsConfig(AppConfig):
             "workers": _("grid workers"), "name": _("name"), "geometry": _("outline"), "parent_code": _("parent"),
         })
         place_names_register(code_names)  # grid and community names beside codes in every list
+
+        from epigrid.core.tasks import SCHEDULES
+
+        entry = ("regions.figures_update", "epigrid.regions.tasks.figures_update", 1)
+        if entry not in SCHEDULES:
+            SCHEDULES.append(entry)

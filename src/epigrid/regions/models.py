@@ -91,3 +91,36 @@ class RegionsRevision(models.Model):
 
     def __str__(self):
         return str(self.value)
+
+
+class FigureDaily(models.Model):
+    """A registered figure (regions/figures.py) per node and day: a grid (`level` "grid") or a division
+    above it. Today's row holds the latest value, a past day's the last one computed that day. Kept by
+    regions/rollups.py; a value of 0 has no row."""
+
+    figure = models.CharField(max_length=32)
+    node_code = models.CharField(max_length=15)
+    level = models.CharField(max_length=10)
+    day = models.DateField()
+    value = models.BigIntegerField(default=0)
+
+    scope_field = "node_code"
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["figure", "day", "node_code"], name="figure_daily_once")]
+
+    def __str__(self):
+        return f"{self.figure} {self.node_code} {self.day} = {self.value}"
+
+
+class FigureRun(models.Model):
+    """When a day's figures were last computed (`computed_at`, the time shown beside them) and last
+    rebuilt whole (`full_at`); the next incremental run looks at the audit rows written since."""
+
+    day = models.DateField(unique=True)
+    computed_at = models.DateTimeField()
+    full_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.day} {self.computed_at:%H:%M}"

@@ -21,13 +21,6 @@ from epigrid.core.scoping import (
 
 from .models import Division, Grid
 
-# Figures a map can be coloured by: label, unit and how to compute it over a queryset of grids.
-FIGURES = {
-    "area": (_("Area"), _("km²"), Sum("area_m2") / 1e6),
-    "workers": (_("Grid workers"), "", Count("workers", distinct=True)),
-    "grids": (_("Grids"), "", Count("id", distinct=True)),
-}
-
 
 def _light(divisions):
     """Divisions with their parent, without the polygons (the bulk of each row)."""
@@ -93,40 +86,6 @@ def ancestors(code: str, user=None) -> list[Division]:
     return chain
 
 
-def _feature(kind: str, code: str, name: str, value, geometry: str) -> str:
-    props = json.dumps({"kind": kind, "code": code, "name": name, "value": value}, ensure_ascii=False)
-    return f'{{"type":"Feature","properties":{props},"geometry":{geometry}}}'
-
-
-def map_layer(*, user, within: str, figure: str = "area", max_grids: int = 5000) -> str:
-    """GeoJSON (as text) for the map of `within`: its grids coloured by `figure`, or, when there are
-    more than `max_grids`, its child divisions with the figure summed over their grids.
-
-    Built from the pre-simplified `map_geometry` strings without parsing them, which keeps the largest
-    district of a 20-million city under the time and size budget (bench/map.py).
-    """
-    if figure not in FIGURES:
-        figure = "area"
-    label, unit, expression = FIGURES[figure]
-    grids = grids_within(user=user, code=within)
-    features = []
-    if len(within) == 15 or grids.count() <= max_grids:
-        values = dict(grids.values("code").annotate(v=expression).values_list("code", "v"))
-        for code, name, geometry in grids.values_list("code", "name", "map_geometry"):
-            features.append(_feature("grid", code, name, _round(values.get(code)), geometry))
-        kind = "grid"
-    else:
-        children = Division.objects.restrict(user, MAP_VIEW).filter(parent__code=within).exclude(map_geometry="")
-        values = _division_values(grids, children, expression)
-        for child in children.values("code", "name", "map_geometry"):
-            features.append(_feature("division", child["code"], child["name"],
-                                     _round(values.get(code_prefix(child["code"]))), child["map_geometry"]))
-        kind = "division"
-    meta = json.dumps({"figure": figure, "label": str(label), "unit": str(unit), "kind": kind,
-                       "within": within}, ensure_ascii=False)
-    return f'{{"type":"FeatureCollection","meta":{meta},"features":[{",".join(features)}]}}'
-
-
 def _division_values(grids, children, expression) -> dict:
     """The figure per child division, grouped in SQL by the child's code prefix."""
     lengths = {len(code_prefix(c)) for c in children.values_list("code", flat=True)}
@@ -135,10 +94,6 @@ def _division_values(grids, children, expression) -> dict:
         rows = grids.annotate(p=Substr("code", 1, n)).values("p").annotate(v=expression).values_list("p", "v")
         values.update(rows)
     return values
-
-
-def _round(value):
-    return None if value is None else round(float(value), 3)
 
 
 def regions_export(*, user, within: str) -> dict:

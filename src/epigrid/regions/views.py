@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from epigrid.accounts.roles import INCIDENT_MANAGE, PENDING_MODULE_ROLES, RESIDENTS_EDIT
 from epigrid.core.scoping import in_scope
 
-from . import selectors
+from . import maps, selectors
 from .links import community_token
 
 
@@ -32,10 +32,9 @@ def map_page(request):
         node = selectors.grid_get(user=request.user, code=within)
     else:
         node = selectors.division_get(user=request.user, code=within)
-    figure = request.GET.get("figure", "area")
     return render(request, "regions/map.html", {
-        "node": node, "chain": selectors.ancestors(node.code, request.user), "figures": selectors.FIGURES,
-        "figure": figure if figure in selectors.FIGURES else "area",
+        "node": node, "chain": selectors.ancestors(node.code, request.user), "figures": maps.figure_choices(),
+        "figure": maps.valid_figure(request.GET.get("figure")),
         "tile_url": settings.MAP_TILE_URL, "tile_crs": settings.MAP_TILE_CRS,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     })

@@ -33,3 +33,7 @@ class ResidentsConfig(AppConfig):
 
         pii.ENCRYPTED.append(("residents.Resident", ("id_number", "phone")))
         tasks.SCHEDULES.append(("residents.purge", "epigrid.residents.retention.purge_task", 24 * 60))
+
+        from .figures import register
+
+        register()  # the map's and home page's figures (regions/figures.py)
