@@ -44,10 +44,11 @@ def test_map_without_tiles_has_no_tile_layer_and_with_one_uses_it(client_for, al
     assert 'data-tile-url="http://tiles.intranet/{z}/{x}/{y}.png"' in page
 
 
-def test_map_layer_colours_grids_by_a_figure(client_for, alice):
-    body = client_for(alice).get("/api/v1/map", {"within": "110101000000", "figure": "area"}).json()
+def test_map_layer_colours_a_communitys_grids_by_a_figure(client_for, alice, first_grid):
+    community = first_grid.community.code
+    body = client_for(alice).get("/api/v1/map", {"within": community, "figure": "area"}).json()
     assert body["meta"]["kind"] == "grid" and body["meta"]["figure"] == "area"
-    assert body["features"] and all(f["properties"]["code"].startswith("110101") for f in body["features"])
+    assert body["features"] and all(f["properties"]["code"].startswith(community) for f in body["features"])
     assert all(f["properties"]["value"] > 0 for f in body["features"])
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Alert, AlertKind, AlertStatus, CheckIn, Observation, Status
+from .models import Alert, AlertKind, AlertStatus, CheckIn, Observation, Slot, Status
 
 
 def _per_grid(qs, grids) -> dict[str, int]:
@@ -44,9 +44,52 @@ def missed_checkins(*, as_of, day, grids=None) -> dict[str, int]:
 
 
 def register() -> None:
-    from epigrid.regions.figures import Figure
+    from epigrid.regions.figures import Figure, Work, register_work
     from epigrid.regions.figures import register as add
 
     add(Figure("observed", _("Under observation"), under_observation, order=10))
     add(Figure("alerts", _("Open alerts"), open_alerts, order=20))
     add(Figure("missed", _("Missed check-ins"), missed_checkins, order=30))
+    register_work(Work("checkins", checkins_due, order=10))
+    register_work(Work("alerts", my_open_alerts, order=20))
+
+
+# -- a grid worker's work for today (the home page) -----------------------------------------------------
+
+ITEMS_SHOWN = 10
+
+
+def _today(user, now):
+    from .selectors import my_grid_codes, worker_today
+
+    if not my_grid_codes(user):
+        return None
+    return worker_today(user=user, now=now)
+
+
+def checkins_due(*, user, now) -> dict | None:
+    """Today's check-ins still due from the people under observation in the user's grids."""
+    from django.urls import reverse
+
+    data = _today(user, now)
+    if data is None:
+        return None
+    due = [o for o in data["observations"] if o.missing_slots]
+    slot_names = dict(Slot.choices)
+    return {"label": str(_("Check-ins due today")), "count": len(due), "url": reverse("health:today"),
+            "items": [{"text": o.resident.name, "url": reverse("health:observation", args=[o.uid]),
+                       "note": ", ".join(str(slot_names[s]) for s in o.missing_slots)} for o in due[:ITEMS_SHOWN]]}
+
+
+def my_open_alerts(*, user, now) -> dict | None:
+    """Open alerts of the people under observation in the user's grids."""
+    from django.urls import reverse
+
+    data = _today(user, now)
+    if data is None:
+        return None
+    alerts = [(o, a) for o in data["observations"] for a in o.open_alerts]
+    return {"label": str(_("Open alerts")), "count": len(alerts), "url": reverse("health:today"),
+            "items": [{"text": o.resident.name, "url": reverse("health:observation", args=[o.uid]),
+                       "note": f"{a.get_kind_display()} · {a.date} {a.get_slot_display()}"}
+                      for o, a in alerts[:ITEMS_SHOWN]]}

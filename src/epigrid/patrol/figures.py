@@ -35,8 +35,33 @@ def overdue_incidents(*, as_of, day, grids=None) -> dict[str, int]:
 
 
 def register() -> None:
-    from epigrid.regions.figures import Figure
+    from epigrid.regions.figures import Figure, Work, register_work
     from epigrid.regions.figures import register as add
 
     add(Figure("incidents", _("Open incidents"), open_incidents, order=50))
     add(Figure("overdue", _("Overdue incidents"), overdue_incidents, order=60))
+    register_work(Work("incidents", dispatched_to_me, order=30))
+
+
+def dispatched_to_me(*, user, now) -> dict | None:
+    """Incidents dispatched to the user, waiting to be handled (earliest deadline first)."""
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from epigrid.accounts.roles import INCIDENT_HANDLE
+    from epigrid.core.scoping import user_prefixes
+
+    if not user_prefixes(user, INCIDENT_HANDLE):
+        return None
+    from .selectors import incidents_visible
+
+    qs = (incidents_visible(user).filter(state=S.DISPATCHED, assignee=user).select_related("category")
+          .order_by("deadline", "reported_at"))
+    rows = list(qs[:10])
+    return {"label": str(_("Incidents dispatched to you")), "count": qs.count(),
+            "url": reverse("patrol:home"),
+            "items": [{"text": f"#{i.pk} {i.category.label}", "url": reverse("patrol:incident", args=[i.pk]),
+                       "note": (str(_("deadline %(d)s") % {"d": date_format(timezone.localtime(i.deadline), "Y-m-d H:i")})
+                                if i.deadline else "") + (f" · {_('overdue')}" if i.overdue else "")}
+                      for i in rows]}

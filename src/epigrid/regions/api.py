@@ -227,6 +227,9 @@ class MapQuery(Schema):
 def map_layer(request, q: Query[MapQuery]):
     """GeoJSON for the map page: the child divisions of `within` (the grids of a community) coloured by a
     figure; `meta` holds the legend's classes and the figure's date. Geometry simplified for display."""
+    if q.figure and maps.valid_figure(q.figure) != q.figure:
+        raise ServiceError(_("Please correct the marked fields."), [FieldError(
+            "figure", _("one of %(v)s") % {"v": ", ".join(k for k, _label in maps.figure_choices())})])
     body = maps.map_layer(user=request.user, within=q.within, figure=q.figure,
                                max_grids=settings.MAP_MAX_GRIDS)
     if q.crs != "wgs84":

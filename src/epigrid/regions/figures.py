@@ -53,3 +53,32 @@ def figure(key: str) -> Figure | None:
 def compute(f: Figure, *, as_of: datetime, day: date, grids: Sequence[str] | None = None) -> dict[str, int]:
     values = f.compute(as_of=as_of, day=day, grids=None if grids is None else list(grids))
     return {code: int(v) for code, v in values.items() if v}
+
+
+# -- a grid worker's work for today, on the home page --------------------------------------------------
+
+@dataclass(frozen=True)
+class Work:
+    """One kind of task on a grid worker's home page, supplied by the app that owns it.
+    `compute(user=..., now=...)` returns None (nothing of this kind for this user) or
+    {"label", "count", "url", "items": [{"text", "url", "note"}]}."""
+
+    key: str
+    compute: Callable[..., dict | None]
+    order: int = 100
+
+
+_WORK: dict[str, Work] = {}
+
+
+def register_work(work: Work) -> None:
+    _WORK[work.key] = work
+
+
+def work_for(*, user, now: datetime) -> list[dict]:
+    out = []
+    for work in sorted(_WORK.values(), key=lambda w: (w.order, w.key)):
+        found = work.compute(user=user, now=now)
+        if found is not None:
+            out.append({"key": work.key, **found})
+    return out

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
@@ -27,13 +26,11 @@ def _light(divisions):
     return divisions.select_related("parent").defer("geometry", "map_geometry", "parent__geometry",
                                                     "parent__map_geometry")
 
-
 def division_get(*, user, code: str) -> Division:
     division = _light(Division.objects.restrict(user, MAP_VIEW).filter(code=code)).first()
     if division is None:
         raise NotFound(_("No such division."))
     return division
-
 
 def grid_workers(grid_code: str) -> list:
     """Who works a grid: the active grid workers named for it (`grid_set_workers` checks that each holds
@@ -42,13 +39,11 @@ def grid_workers(grid_code: str) -> list:
     rows = through.objects.filter(grid__code=grid_code, user__is_active=True).order_by("id").select_related("user")
     return [row.user for row in rows]
 
-
 def grid_get(*, user, code: str) -> Grid:
     grid = Grid.objects.restrict(user, MAP_VIEW).filter(code=code).select_related("community").first()
     if grid is None:
         raise NotFound(_("No such grid."))
     return grid
-
 
 def home_nodes(*, user) -> list[Division | Grid]:
     """The top nodes of the user's jurisdiction: where their pages and maps start."""
@@ -58,7 +53,6 @@ def home_nodes(*, user) -> list[Division | Grid]:
     grids = list(Grid.objects.filter(code__in=codes))
     return sorted(divisions + grids, key=lambda n: n.code)
 
-
 def division_children(*, user, parent: str | None, checked: Division | None = None) -> list[Division]:
     """Children of `parent` in scope; with no parent, the user's own top divisions. `checked`: the
     parent, already fetched through division_get."""
@@ -66,7 +60,6 @@ def division_children(*, user, parent: str | None, checked: Division | None = No
         return [n for n in home_nodes(user=user) if isinstance(n, Division)]
     checked or division_get(user=user, code=parent)  # 404 outside the scope
     return list(_light(Division.objects.restrict(user, MAP_VIEW).filter(parent__code=parent)))
-
 
 def grids_within(*, user, code: str, checked: Division | None = None):
     """Grids under a division (or that grid itself), in the user's scope, as a queryset."""
@@ -76,7 +69,6 @@ def grids_within(*, user, code: str, checked: Division | None = None):
         (grid_get if len(code) == 15 else division_get)(user=user, code=code)  # 404 outside the scope
     return Grid.objects.restrict(user, MAP_VIEW).filter(prefix_q("code", code_prefix(code)))
 
-
 def ancestors(code: str, user=None) -> list[Division]:
     """The chain of divisions above a code, top first: names only, a breadcrumb, not a disclosure.
     With `user`, each carries `linked`: whether its own page is in the user's jurisdiction."""
@@ -84,7 +76,6 @@ def ancestors(code: str, user=None) -> list[Division]:
     for d in chain:
         d.linked = user is not None and in_scope(user, MAP_VIEW, d.code)
     return chain
-
 
 def _division_values(grids, children, expression) -> dict:
     """The figure per child division, grouped in SQL by the child's code prefix."""
@@ -94,7 +85,6 @@ def _division_values(grids, children, expression) -> dict:
         rows = grids.annotate(p=Substr("code", 1, n)).values("p").annotate(v=expression).values_list("p", "v")
         values.update(rows)
     return values
-
 
 def regions_export(*, user, within: str) -> dict:
     """A FeatureCollection of every division and grid under `within`, re-importable as it is."""
@@ -123,15 +113,3 @@ def regions_export(*, user, within: str) -> dict:
         })
     return {"type": "FeatureCollection", "features": features}
 
-
-def home_overview(*, user) -> list[dict]:
-    """Each top node of the user's jurisdiction with its grid count and area, for the home page."""
-    out = []
-    for node in home_nodes(user=user):
-        grids = Grid.objects.restrict(user, MAP_VIEW).filter(prefix_q("code", code_prefix(node.code)))
-        totals = grids.aggregate(n=Count("id"), area=Sum("area_m2"))
-        out.append({"node": node, "kind": "grid" if len(node.code) == 15 else "division",
-                    "level": getattr(node, "level", "grid"), "grid_count": totals["n"],
-                    "area_km2": (totals["area"] or 0) / 1e6,
-                    "children": node.children.count() if isinstance(node, Division) else 0})
-    return out

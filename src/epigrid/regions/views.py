@@ -8,16 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from epigrid.accounts.roles import INCIDENT_MANAGE, PENDING_MODULE_ROLES, RESIDENTS_EDIT
 from epigrid.core.scoping import in_scope
 
+from . import home as home_content
 from . import maps, selectors
 from .links import community_token
 
 
 @login_required
 def home(request):
-    nodes = selectors.home_overview(user=request.user)
+    overview = home_content.home_overview(user=request.user)
+    nodes = overview["divisions"] or overview["grids"]
     # Charity staff and consultants have no part in grid control: their home says their module is to come.
     pending = not nodes and any(m.role in PENDING_MODULE_ROLES for m in request.user.memberships.all())
-    return render(request, "regions/home.html", {"nodes": nodes, "pending_module": pending})
+    return render(request, "regions/home.html", {**overview, "nodes": nodes, "pending_module": pending})
 
 
 @login_required
