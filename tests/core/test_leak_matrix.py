@@ -119,6 +119,8 @@ NOT_LISTED = {
     "patrol.IncidentCategory": "a shared catalogue, not personal and not under a jurisdiction",
     "patrol.KpiDaily": "figures behind the KPIs (the Division line's KPI pages)",
     "regions.RegionsRevision": "an internal counter of map changes",
+    "regions.FigureDaily": "figures behind the map and home page (the Division line's /api/v1/map)",
+    "regions.FigureRun": "when the figures were computed: no jurisdiction, no personal data",
     "residents.Household": "a grouping shown as a field of its residents",
     "residents.ArrivalPolicy": "read by the arrival service only; admins set it",
 }

@@ -18,20 +18,28 @@ def log_in(page, base, username):
     page.wait_for_url(f"{base}/")
 
 
-def test_log_in_see_the_grid_polygons_on_the_map_and_open_a_grid(live_city, page):
+def test_log_in_drill_down_the_map_and_open_a_grid(live_city, page):
+    from epigrid.regions.models import Division
+
     user_add(actor=SYSTEM, username="alice", role="district_admin", node_code="110101000000", password=PASSWORD)
     grids = list(Grid.objects.filter(code__startswith="110101").values_list("code", flat=True))
+    streets = Division.objects.filter(parent__code="110101000000").count()
     log_in(page, live_city.url, "alice")
     assert "东城区" in page.content()
     page.click("text=查看地图")
     page.wait_for_selector("#map[data-ready='1']")
     polygons = page.locator("#map path.leaflet-interactive")
-    assert polygons.count() == len(grids)
-    assert "4" in page.locator("#map-status").inner_text()
+    assert polygons.count() == streets
     # No request left the machine: every script and stylesheet came from the platform itself.
     assert all(src.startswith(live_city.url) for src in page.eval_on_selector_all(
         "script[src], link[rel=stylesheet]", "els => els.map(e => e.src || e.href)"))
-    polygons.first.click()
+    for level in ("street", "community"):  # one level down per click, down to a community's grids
+        assert page.locator("#map").get_attribute("data-kind") == "division"
+        page.locator(f"#map path[data-level={level}]").first.dispatch_event("click")
+        page.wait_for_url("**/map/?within=*")
+        page.wait_for_selector("#map[data-ready='1']")
+    assert page.locator("#map").get_attribute("data-kind") == "grid"
+    page.locator("#map path[data-level=grid]").first.dispatch_event("click")
     page.wait_for_url("**/grids/*/")
     assert page.locator("[data-testid=grid-code]").inner_text() in grids
 

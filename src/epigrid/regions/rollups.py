@@ -31,7 +31,7 @@ NODE_LEVELS = (("community", 12), ("street", 9), ("district", 6), ("city", 4), (
 # audit row's time. Recomputing a grid twice changes nothing.
 OVERLAP = timedelta(minutes=5)
 # More changed grids than this in one run: a whole rebuild is cheaper.
-MAX_INCREMENTAL_GRIDS = 5000
+MAX_INCREMENTAL_GRIDS = 1000
 
 
 def nodes_of(grid_code: str) -> list[tuple[str, str]]:

@@ -142,7 +142,7 @@
         el.dataset.featureCount = data.features.length;
         el.dataset.kind = meta.kind;
         if (data.features.length) { map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
-        if (data.features.length > 1 && n) { showLegend(meta); } else { legend.remove(); }
+        if (data.features.length && n) { showLegend(meta); } else { legend.remove(); }
         if (asOf) { asOf.textContent = meta.as_of_text; }
         showList(data);
         if (status) {
