@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from epigrid.core.models import AuditEvent
+from epigrid.core.scoping import prefix_q
 
 from .figures import compute, figures
 from .models import FigureDaily, FigureRun
@@ -165,5 +166,5 @@ def values_at(*, figure: str, day: date, codes) -> dict[str, int]:
 
 def values_under(*, figure: str, day: date, level: str, prefix: str) -> dict[str, int]:
     """Stored values of every node of `level` whose code starts with `prefix` (grids of a community)."""
-    return dict(FigureDaily.objects.filter(figure=figure, day=day, level=level, node_code__startswith=prefix)
+    return dict(FigureDaily.objects.filter(prefix_q("node_code", prefix), figure=figure, day=day, level=level)
                 .values_list("node_code", "value"))
