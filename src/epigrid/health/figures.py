@@ -62,9 +62,12 @@ ITEMS_SHOWN = 10
 def _today(user, now):
     from .selectors import my_grid_codes, worker_today
 
-    if not my_grid_codes(user):
-        return None
-    return worker_today(user=user, now=now)
+    cached = getattr(user, "_worker_today", None)  # the two kinds of work below read the same page
+    if cached is not None and cached[0] == now:
+        return cached[1]
+    data = worker_today(user=user, now=now) if my_grid_codes(user) else None
+    user._worker_today = (now, data)
+    return data
 
 
 def checkins_due(*, user, now) -> dict | None:
