@@ -124,3 +124,30 @@ def test_legend_classes_are_real_ranges(values, labels):
     for v in values:
         holding = [c for c in found if c["min"] <= v <= c["max"]]
         assert holding and holding[0] == next(c for c in found if v <= c["max"])
+
+
+def test_a_person_who_moves_is_recounted_in_both_grids(city):
+    """The move is audited in the new grid; the observation that follows the person also in the old one,
+    so the task recounts both (ten minutes on, out of reach of the earlier rows' overlap)."""
+    from datetime import datetime, time
+
+    import time_machine
+
+    from epigrid.residents.services import resident_update
+
+    a, b = _two_grids_of_a_street()
+    noon = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))  # no midnight in between
+    with time_machine.travel(noon, tick=False):
+        (obs,) = _observe(a, 1)
+        rollups.figures_update()
+    with time_machine.travel(noon + timedelta(minutes=10), tick=False):
+        rollups.figures_update()  # a run with nothing new: the start's audit row is now out of the window
+    with time_machine.travel(noon + timedelta(minutes=20), tick=False):
+        resident_update(actor=SYSTEM, uid=obs.resident.uid, data={"grid_code": b.code})
+        assert rollups.figures_update() == "incremental"
+        today = timezone.localdate()
+        values = rollups.values_at(figure="observed", day=today, codes=[a.code, b.code])
+        assert values == {a.code: 0, b.code: 1}
+        incremental = _snapshot(today)
+        rollups.figures_rebuild()
+        assert _snapshot(today) == incremental
