@@ -1,5 +1,4 @@
 import json
-from typing import Literal
 
 from django.conf import settings
 from django.http import HttpResponse
