@@ -1,7 +1,7 @@
 """The commander's picture at city scale: the map GeoJSON per level and the rollup that feeds it.
 
 Data: the `city` demo (Beijing: 16 districts, 300 streets, 7,000 communities, 20,000 grids, under
-BENCH_VAR_DIR, default var/bench) and, for today and yesterday, a figure value for every grid and every
+BENCH_VAR_DIR/figures, default var/bench/figures) and, for today and yesterday, a figure value for every grid and every
 registered figure (Poisson counts, seeded), summed into the divisions by the real rollup writer
 (regions/rollups.py). The map reads these rows only, so the number of people behind them (20 million
 residents) does not enter the request; what does is the number of nodes per level.
@@ -18,7 +18,7 @@ rows of the whole city, and a rebuild of today from scratch (figures_rebuild: he
 the bench's few rows, so this is the cost of the queries' plans and of deleting and writing the day).
 Target: every map under 200 ms.
 
-Run: .venv/bin/python bench/figures.py (BENCH_SCALE=small: the small demo, under var/bench-small)
+Run: .venv/bin/python bench/figures.py (BENCH_SCALE=small: the small demo, under var/bench/figures-small)
 """
 
 import http.client
@@ -33,13 +33,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import emit, free_port, serve, stop  # noqa: E402
+from _server import bench_var_dir, emit, free_port, serve, stop  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 # BENCH_SCALE=small: the small demo (64 grids) in a directory of its own, for the figure on a laptop.
 SCALE = os.environ.get("BENCH_SCALE", "city")
-os.environ["EPIGRID_VAR_DIR"] = os.environ.get("BENCH_VAR_DIR", str(ROOT / "var" / "bench")) + (
-    "-small" if SCALE == "small" else "")
+os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("figures-small" if SCALE == "small" else "figures")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
 os.environ["EPIGRID_FIGURES_MAX_AGE"] = "0"
 
