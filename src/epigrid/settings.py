@@ -117,7 +117,7 @@ ROOT_URLCONF = "epigrid.urls"
 WSGI_APPLICATION = "epigrid.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "regions:home"
 LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [
@@ -329,7 +329,7 @@ RESIDENTS_IMPORT_MAX_BYTES = env_int("RESIDENTS_IMPORT_MAX_MB", 1024) * 1024 * 1
 # Views whose body may pass REQUEST_MAX_BYTES / DATA_UPLOAD_MAX_MEMORY_SIZE (core/middleware.py), by
 # view name: the roster upload (plus the form around the file) and the GeoJSON import, read as a stream.
 BODY_LIMITS = {
-    "residents_import": RESIDENTS_IMPORT_MAX_BYTES + 1024 * 1024,
+    "residents:import": RESIDENTS_IMPORT_MAX_BYTES + 1024 * 1024,
     "api:residents_import_upload": RESIDENTS_IMPORT_MAX_BYTES + 1024 * 1024,
     "api:import_regions": IMPORT_MAX_BYTES,
 }

@@ -15,7 +15,6 @@ urlpatterns = [
     path("", include("epigrid.core.urls")),
     path("", include("epigrid.regions.urls")),
     path("", include("epigrid.residents.urls")),
-    path("", include("epigrid.residents.import_urls")),
     path("", include("epigrid.health.urls")),
     path("", include("epigrid.patrol.urls")),
 ]

@@ -44,3 +44,24 @@ def test_every_app_router_is_in_the_api_without_a_list_in_core(client):
     # one tag per router: regions, accounts (me), residents, imports, health, patrol, audit (core)
     assert {"audit", "imports"} <= tags and len(tags) >= 7
     assert "accounts.api" not in (SRC / "core" / "api.py").read_text(encoding="utf-8")
+
+
+def test_url_names_follow_one_convention():
+    """Every page of an app is named `<app>:<snake_case>`; only Django's own (login, logout, the language
+    switch, the admin) keep theirs."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def names(resolver, namespace=""):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace in ("admin",) or str(entry.pattern).startswith(("api/", "i18n/")):
+                    continue
+                yield from names(entry, entry.namespace or namespace)
+            elif isinstance(entry, URLPattern) and entry.name:
+                yield namespace, entry.name
+
+    found = list(names(get_resolver()))
+    assert len(found) > 40
+    bad = [f"{ns}:{name}" for ns, name in found
+           if (not ns and name not in ("login", "logout")) or not re.fullmatch(r"[a-z][a-z0-9_]*", name)]
+    assert bad == []

@@ -30,6 +30,6 @@ def audit(request):
             form_add_errors(form, exc)  # the selector's rules, shown beside the form's fields
         else:
             params = {name: request.GET.get(name, "") for name in form.fields}
-            return list_view(request, AUDIT, events, params=params, path=reverse("audit"),
+            return list_view(request, AUDIT, events, params=params, path=reverse("core:audit"),
                              template="core/audit.html", partial="core/_audit_rows.html", context={"form": form})
     return render(request, template, {"form": form, "page": None})

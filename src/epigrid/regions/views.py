@@ -68,7 +68,7 @@ def grid_page(request, code):
 # A community's posters, to print and put up at the gate: who may print them (as for the bare QR code), the
 # QR code's and the public page's URL names, the headline, and what a passer-by does.
 POSTERS = {
-    "arrival": (RESIDENTS_EDIT, "arrival-qr", "arrival-public", _("Arriving here? Register first"), (
+    "arrival": (RESIDENTS_EDIT, "residents:arrival_qr", "residents:arrival_public", _("Arriving here? Register first"), (
         _("Scan the code with WeChat or the phone's camera."),
         _("Fill in who you are, where you come from and how you feel today."),
         _("Keep the check-in link the page gives you: you report your temperature with it every day."))),

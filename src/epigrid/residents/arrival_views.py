@@ -49,7 +49,7 @@ def arrival_qr(request, code, fmt):
         raise Http404
     token = community_token(code, "arrival")
     community_from_token(token, "arrival")
-    url = request.build_absolute_uri(reverse("arrival-public", args=[token]))
+    url = request.build_absolute_uri(reverse("residents:arrival_public", args=[token]))
     return qr_response(url, fmt=fmt, filename=f"arrival-{code}")
 
 
@@ -73,7 +73,7 @@ def arrival_list(request):
         for a in rows:
             a.to_decide = a.resident_id in to_decide
 
-    return list_view(request, ARRIVALS, qs, params=params, path=reverse("arrivals"),
+    return list_view(request, ARRIVALS, qs, params=params, path=reverse("residents:arrivals"),
                      template="residents/arrivals.html", context={"filters": params}, prepare=mark_to_decide)
 
 

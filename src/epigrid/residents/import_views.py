@@ -48,7 +48,7 @@ def import_page(request):
             for e in exc.errors or [None]:
                 form.add_error(e.field if e and e.field in form.fields else None, e.message if e else exc.detail)
         else:
-            return redirect("residents_import_job", job_id=job.pk)
+            return redirect("residents:import_job", job_id=job.pk)
     return render(request, "residents/import_upload.html", {
         "form": form, "jobs": import_jobs_recent(user=request.user), "headers": [h[0] for h in COLUMNS.values()],
         "synonyms": [(h[0], "、".join(h[1:])) for h in COLUMNS.values()],

@@ -56,7 +56,7 @@ def resident_list(request):
     if not can(request.user, RESIDENTS_VIEW):
         return refused(request)
     params = _list_params(request)
-    url = f"{reverse('residents')}?{urlencode(params)}" if params else reverse("residents")
+    url = f"{reverse('residents:residents')}?{urlencode(params)}" if params else reverse("residents:residents")
     htmx = bool(request.headers.get("HX-Request"))
     if request.method == "POST" and not htmx and "export" not in request.GET:
         return redirect(url, permanent=False)
@@ -79,7 +79,7 @@ def resident_list(request):
     elif shown_q:
         residents = selectors.residents_search(user=request.user, q=shown_q, within=params.get("within", ""),
                                                tag=tag_value)
-    response = list_view(request, RESIDENTS, residents, params=params, path=reverse("residents"),
+    response = list_view(request, RESIDENTS, residents, params=params, path=reverse("residents:residents"),
                          template="residents/list.html", partial="residents/_rows.html", context={
                              "tags": Tag, "can_edit": can(request.user, RESIDENTS_EDIT), "q": shown_q, "tag": tag,
                              "matches": selectors.matches_pending(user=request.user).count()})
@@ -99,7 +99,7 @@ def resident_new(request):
         except ServiceError as exc:
             form_add_errors(form, exc)
         else:
-            return redirect("resident", uid=resident.uid)
+            return redirect("residents:resident", uid=resident.uid)
     return render(request, "residents/form.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -126,7 +126,7 @@ def resident_edit(request, uid):
             form_add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
-            return redirect("resident", uid=uid)
+            return redirect("residents:resident", uid=uid)
     return render(request, "residents/form.html", {"form": form, "resident": resident},
                   status=400 if form.errors else 200)
 
@@ -169,7 +169,7 @@ def match_decide(request, uid):
             raise Http404
     except ServiceError as exc:
         message_error(request, exc)
-    return redirect("resident-matches")
+    return redirect("residents:matches")
 
 
 @login_required
@@ -196,7 +196,7 @@ def arrival_policy_page(request, code):
             errors = field_errors(exc)
         else:
             messages.success(request, _("Saved."))
-            return redirect("arrival-policy", code=code)
+            return redirect("residents:arrival_policy", code=code)
     own = arrivals.ArrivalPolicy.objects.filter(node_code=code).first()
     return render(request, "residents/arrival_policy.html", {
         "division": division, "chain": ancestors(code, request.user), "tree": province_tree(), "origins": origins,
