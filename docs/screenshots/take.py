@@ -3,7 +3,7 @@
     .venv/bin/python docs/screenshots/take.py
 
 A fresh data directory with the demo (`epigrid demo --no-serve`), the platform served by `epigrid serve`,
-Debian's chromium driven by Playwright, in Chinese: the commander's home page and map, the grid worker's
+Debian's chromium driven by Playwright, in Chinese (a CJK font is needed: apt-get install fonts-wqy-microhei): the commander's home page and map, the grid worker's
 home page on a phone, the residents list on a phone and the import page with its template.
 """
 
@@ -26,7 +26,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 # (file, user, browser, path, what to wait for)
 SHOTS = [
     ("commander-home.png", "commander", DESKTOP, "/", "main"),
-    ("commander-map.png", "commander", DESKTOP, "/map/", "#map .leaflet-interactive"),
+    ("commander-map.png", "commander", DESKTOP, "/map/?within=110000000000&figure=observed", "#map[data-ready='1']"),
     ("gridworker-home.png", "gridworker", PHONE, "/", "main"),
     ("residents-phone.png", "community", PHONE, "/residents/", "main"),
     ("import-page.png", "community", DESKTOP, "/residents/import/", "main"),
@@ -69,12 +69,12 @@ def main() -> int:
                 page.goto(f"{base}/login/")
                 page.fill("input[name=username]", user)
                 page.fill("input[name=password]", PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_load_state("networkidle")
+                page.click("main button[type=submit]")
+                page.wait_for_url(lambda url: "/login/" not in url)
                 page.goto(f"{base}{path}")
-                page.wait_for_selector(ready, timeout=20_000)
+                page.wait_for_selector(ready, state="attached", timeout=30_000)
                 page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(HERE / name), full_page=options is not DESKTOP or name != "commander-map.png")
+                page.screenshot(path=str(HERE / name))  # the first screen, as a user sees it
                 print(f"{name}: {user} {path}")
                 context.close()
             browser.close()
