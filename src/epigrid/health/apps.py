@@ -13,6 +13,7 @@ class HealthConfig(AppConfig):
         ACTION_LABELS.update({
             "observation.start": _("started an observation"), "observation.release": _("released from observation"),
             "observation.hospital": _("recorded a transfer to hospital"),
+            "observation.assign": _("gave an observation to a grid worker"),
             "observation.move": _("moved an observation with its person to another grid"),
             "observation.link": _("made a personal check-in link"), "checkin.record": _("recorded a check-in"),
             "alert.raise": _("raised a health alert"), "alert.handle": _("handled a health alert"),

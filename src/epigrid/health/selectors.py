@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from epigrid.accounts.roles import HEALTH_RECORD, HEALTH_VIEW
 from epigrid.core.errors import NotFound
-from epigrid.core.scoping import in_scope, narrow_within, user_prefixes
+from epigrid.core.scoping import code_level, code_prefix, in_scope, narrow_within, user_prefixes
 
 from .models import Alert, AlertStatus, CheckIn, Observation, Status
 from .services import _is_uuid, current_slot, local_now, local_zone, slot_deadlines
@@ -150,3 +150,22 @@ def observations_ended(*, user, within: str = "") -> int:
     end: the count on the list's "release those whose period has ended" button."""
     return narrow_within(Observation.objects.restrict(user, HEALTH_RECORD), within).filter(
         status=Status.ACTIVE, planned_end__lte=local_now().date()).count()
+
+
+def assignable_workers(*, user, within: str = "") -> list:
+    """The grid workers the user may give observations to: active users holding the grid-worker role at a
+    grid in the user's HEALTH_RECORD scope (under `within`), by name."""
+    from django.contrib.auth import get_user_model
+
+    from epigrid.accounts.roles import Role
+
+    prefixes = user_prefixes(user, HEALTH_RECORD)
+    if not prefixes:
+        return []
+    scope = Q()
+    for p in prefixes:
+        scope |= Q(memberships__node_code__startswith=p)
+    if within and code_level(within):
+        scope &= Q(memberships__node_code__startswith=code_prefix(within))
+    return list(get_user_model().objects.filter(scope, is_active=True, memberships__role=Role.GRID_WORKER)
+                .distinct().order_by("username")[:500])

@@ -10,6 +10,7 @@ urlpatterns = [
     path("health/today/<uuid:uid>/call/", views.today_call, name="today_call"),
     path("health/observations/", views.observation_list, name="observations"),
     path("health/observations/release-ended/", views.observations_release_ended, name="release_ended"),
+    path("health/observations/assign/", views.observations_assign, name="assign"),
     path("health/observations/<uuid:uid>/", views.observation_detail, name="observation"),
     path("health/observations/<uuid:uid>/release/", views.observation_release, name="release"),
     path("health/observations/<uuid:uid>/hospital/", views.observation_hospital, name="hospital"),

@@ -101,7 +101,8 @@ def observation_list(request):
                      template="health/observations.html", context={
                          "filters": filters, "statuses": Status.choices, "kinds": Kind.choices,
                          "colours": Colour.choices,
-                         "ended": selectors.observations_ended(user=request.user, within=filters["within"])})
+                         "ended": selectors.observations_ended(user=request.user, within=filters["within"]),
+                         "workers": selectors.assignable_workers(user=request.user, within=filters["within"])})
 
 
 _ALLOWED = {"status": ("", *Status.values), "kind": ("", *Kind.values), "colour": ("", *Colour.values)}
@@ -223,4 +224,20 @@ def observations_release_ended(request):
     else:
         messages.success(request, ngettext("Released %(n)d person from observation.",
                                            "Released %(n)d people from observation.", count) % {"n": count})
+    return redirect(f"{reverse('health:observations')}?within={within}" if within else reverse("health:observations"))
+
+
+@login_required
+@require_POST
+def observations_assign(request):
+    """The observation list's "give the selected to a grid worker"."""
+    within = request.POST.get("within", "").strip()
+    try:
+        count = services.observations_assign_worker(actor=request.user, uids=request.POST.getlist("uids"),
+                                                    worker=request.POST.get("worker", ""))
+    except ServiceError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, ngettext("%(n)d observation given to the grid worker.",
+                                           "%(n)d observations given to the grid worker.", count) % {"n": count})
     return redirect(f"{reverse('health:observations')}?within={within}" if within else reverse("health:observations"))

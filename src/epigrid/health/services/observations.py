@@ -162,6 +162,33 @@ def observations_release_ended(*, actor: Actor, within: str = "", confirm: bool 
 
 
 @service
+def observations_assign_worker(*, actor: Actor, uids: list, worker: str) -> int:
+    """Give the selected active observations to one grid worker, who follows them up. All or nothing: an
+    observation out of the actor's reach is NotFound; a worker who may not record check-ins in one of
+    their grids is refused, naming it. Returns how many changed; each change is audited."""
+    from django.contrib.auth import get_user_model
+
+    uids = [u for u in dict.fromkeys(uids or []) if _is_uuid(u)]
+    if not uids:
+        raise ServiceError(_("Select the people first."), [FieldError("uids", _("select at least one"))])
+    found = list(Observation.objects.restrict(actor, HEALTH_RECORD).filter(uid__in=uids, status=Status.ACTIVE))
+    if len(found) != len(uids):
+        raise NotFound(_("No such observation."))
+    user = get_user_model().objects.filter(username=worker, is_active=True).first()
+    refused = sorted({o.grid_code for o in found if user is None or not in_scope(user, HEALTH_RECORD, o.grid_code)})
+    if refused:
+        raise ServiceError(_("Cannot assign this grid worker."), [
+            FieldError("worker", _("%(u)s does not follow up people in grid %(g)s") % {"u": worker, "g": g})
+            for g in refused])
+    changed = [o for o in found if o.worker_id != user.pk]
+    with transaction.atomic():
+        for o in changed:
+            _audit(actor, "observation.assign", o, {"worker": [o.worker_id, user.pk]})
+        Observation.objects.filter(pk__in=[o.pk for o in changed]).update(worker=user)
+    return len(changed)
+
+
+@service
 def observation_send_to_hospital(*, actor: Actor, uid, when: datetime | None = None) -> Observation:
     obs = _writable(actor, uid)
     with transaction.atomic():
