@@ -93,7 +93,9 @@ def generate(path: Path, n: int, seed: int = 20200123) -> None:
             m = min(block, n - start)
             lon, lat = np.empty(0), np.empty(0)
             while len(lon) < m:  # points inside a Beijing grid
-                x, y = rng.uniform(west, east, 2 * m), rng.uniform(south, north, 2 * m)
+                # rounded as the CSV writes them before locating: a point 5 cm inside the city's edge must
+                # not move out of it on the way to the file
+                x, y = np.round(rng.uniform(west, east, 2 * m), 6), np.round(rng.uniform(south, north, 2 * m), 6)
                 codes = locate_many(x, y, index=index)
                 hit = np.array([c is not None and c.startswith("11") for c in codes])
                 lon, lat = np.concatenate([lon, x[hit]]), np.concatenate([lat, y[hit]])
