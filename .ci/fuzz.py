@@ -109,6 +109,29 @@ def _config(path: Path, values: dict[str, list], uses: dict[str, list]) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+# CPython 3.11 before 3.11.8 may raise this from ast.parse (python/cpython#106905), here inside hypothesis's
+# description of a lambda while schemathesis builds coverage cases: a crash of the tool, not an answer of
+# the platform. Only that error, with no check failing, is let through (and printed).
+INTERPRETER_BUG = "AST constructor recursion depth mismatch"
+
+
+def _real_failures(reports: Path) -> int:
+    """1 if schemathesis found a failing check or an error other than the interpreter's bug, else 0."""
+    import xml.etree.ElementTree as ET
+
+    errors = []
+    for report in reports.glob("*.xml"):
+        for case in ET.parse(report).getroot().iter("testcase"):
+            if case.find("failure") is not None:
+                return 1
+            errors += [(case.get("name"), e.text or "") for e in case.findall("error")]
+    if not errors or any(INTERPRETER_BUG not in text for _name, text in errors):
+        return 1
+    for name, _text in errors:
+        print(f"fuzz: {name}: schemathesis hit CPython's ast bug (gh-106905); not a platform failure")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-time", type=int, default=150)
@@ -144,8 +167,9 @@ def main() -> int:
                  "--workers", "2", "--header", f"Authorization: Bearer {tokens[user]}",
                  "--header", "Accept-Language: zh-hans", "--request-timeout", "30", "--seed", "1", *only,
                  "--report", "junit", "--report-dir", str(work / "report" / user)], check=False)
-            print(f"fuzz as {user}: {time.monotonic() - started:.0f} s, exit {result.returncode}")
-            failed = failed or result.returncode
+            code = result.returncode and _real_failures(work / "report" / user)
+            print(f"fuzz as {user}: {time.monotonic() - started:.0f} s, exit {result.returncode}, failing {code}")
+            failed = failed or code
         return failed
     finally:
         os.killpg(server.pid, 15)
