@@ -27,8 +27,6 @@ from pathlib import Path
 
 from _server import bench_var_dir, emit, free_port, request, serve, stop  # bench/_server.py
 
-from epigrid.core.principals import SYSTEM  # noqa: E402
-
 ROOT = Path(__file__).resolve().parent.parent
 os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("patrol")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
@@ -54,6 +52,7 @@ def prepare() -> list[tuple[str, float, float]]:
     from epigrid.accounts.models import User
     from epigrid.accounts.roles import Role
     from epigrid.accounts.services import token_create, user_add
+    from epigrid.core.principals import SYSTEM
     from epigrid.demo.services import demo_city_build
     from epigrid.patrol.models import Patrol
     from epigrid.patrol.services import patrol_end
