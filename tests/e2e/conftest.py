@@ -1,5 +1,6 @@
 """Browser and real-HTTP tests against a live server, in Debian's chromium driven by Playwright."""
 
+import contextlib
 import os
 import shutil
 
@@ -65,23 +66,25 @@ def _refused_by_the_policy(context) -> list[str]:
     return refused
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+@contextlib.contextmanager
+def browser_page(browser, **options):
+    """A page in a context of its own, checked for CSP refusals when it closes."""
+    context = browser.new_context(**options)
     refused = _refused_by_the_policy(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
     assert refused == []
+
+
+@pytest.fixture
+def page(browser):
+    with browser_page(browser, viewport={"width": 1280, "height": 800}, locale="zh-CN") as page:
+        yield page
 
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(locale="zh-CN", **PHONE)
-    refused = _refused_by_the_policy(context)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-    assert refused == []
+    with browser_page(browser, locale="zh-CN", **PHONE) as page:
+        yield page

@@ -14,7 +14,7 @@ from epigrid.regions.models import Grid
 from epigrid.regions.services import grid_set_workers
 from epigrid.residents.arrivals import arrival_policy_set
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import PHONE, _refused_by_the_policy
+from tests.e2e.conftest import PHONE, browser_page
 from tests.e2e.test_browser import log_in
 from tests.residents.conftest import id_number
 
@@ -23,13 +23,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def english_phone(browser):
-    context = browser.new_context(locale="en-US", **PHONE)
-    refused = _refused_by_the_policy(context)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-    assert refused == []
+    with browser_page(browser, locale="en-US", **PHONE) as page:
+        yield page
 
 
 def grid_worker():

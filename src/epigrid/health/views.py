@@ -2,9 +2,11 @@
 and the resident's own check-in page reached through a signed link without logging in."""
 
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -211,33 +213,35 @@ def resident_checkin(request, token):
     return render(request, "health/resident_checkin.html", context, status=status)
 
 
+def _bulk(request, run, done) -> HttpResponse:
+    """One of the observation list's bulk actions: run it, say what it did (or why not), and go back to
+    the list of the same area."""
+    within = request.POST.get("within", "").strip()
+    try:
+        count = run()
+    except ServiceError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, done(count) % {"n": count})
+    back = reverse("health:observations")
+    return redirect(f"{back}?{urlencode({'within': within})}" if within else back)
+
+
 @login_required
 @require_POST
 def observations_release_ended(request):
     """The observation list's "release those whose period has ended", for its current filter."""
-    within = request.POST.get("within", "").strip()
-    try:
-        count = services.observations_release_ended(actor=request.user, within=within,
-                                                    confirm=request.POST.get("confirm") == "1")
-    except ServiceError as exc:
-        message_error(request, exc)
-    else:
-        messages.success(request, ngettext("Released %(n)d person from observation.",
-                                           "Released %(n)d people from observation.", count) % {"n": count})
-    return redirect(f"{reverse('health:observations')}?within={within}" if within else reverse("health:observations"))
+    return _bulk(request, lambda: services.observations_release_ended(
+        actor=request.user, within=request.POST.get("within", "").strip(),
+        confirm=request.POST.get("confirm") == "1"),
+        lambda n: ngettext("Released %(n)d person from observation.", "Released %(n)d people from observation.", n))
 
 
 @login_required
 @require_POST
 def observations_assign(request):
-    """The observation list's "give the selected to a grid worker"."""
-    within = request.POST.get("within", "").strip()
-    try:
-        count = services.observations_assign_worker(actor=request.user, uids=request.POST.getlist("uids"),
-                                                    worker=request.POST.get("worker", ""))
-    except ServiceError as exc:
-        message_error(request, exc)
-    else:
-        messages.success(request, ngettext("%(n)d observation given to the grid worker.",
-                                           "%(n)d observations given to the grid worker.", count) % {"n": count})
-    return redirect(f"{reverse('health:observations')}?within={within}" if within else reverse("health:observations"))
+    """The observation list's "give the people ticked to a grid worker"."""
+    return _bulk(request, lambda: services.observations_assign_worker(
+        actor=request.user, uids=request.POST.getlist("uids"), worker=request.POST.get("worker", "")),
+        lambda n: ngettext("%(n)d observation given to the grid worker.",
+                           "%(n)d observations given to the grid worker.", n))
