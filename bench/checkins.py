@@ -11,7 +11,8 @@ requests one after another for BENCH_SECONDS (10) per phase:
   retries    the same POSTs again with client_ids already stored: 200 with the stored check-in
 Prints JSON lines: requests/s, p50/p99 latency (sending to last byte read) and errors per phase, and checks
 that the database holds exactly one check-in per acknowledged client_id.
-Target: >= 1,500 check-ins/s on SQLite with p99 < 100 ms and no errors.
+Targets, as shares of the static-file ceiling of the same run: on PostgreSQL GET /me >= 0.6 and check-ins
+>= 0.35, on SQLite check-ins >= 0.5; p99 < 100 ms, no errors, one stored row per acknowledged check-in.
 
 PostgreSQL: EPIGRID_DATABASE_URL=postgres://postgres@127.0.0.1:5432/epigrid_bench_checkins
 EPIGRID_DB_CONN_MAX_AGE=0 serves with a new SQLite connection per request, for comparison (default 60).
@@ -56,7 +57,9 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 DISTRICT = "110101000000"
-TARGET_RATE, TARGET_P99_MS = 1500, 100
+TARGET_P99_MS = 100
+# GET /api/v1/me and POST /api/v1/checkins as shares of the static-file ceiling (the speed issue's goals).
+TARGETS = {"postgresql": (0.6, 0.35), "sqlite": (0.6, 0.5)}
 
 
 def prepare() -> tuple[list[str], str]:
@@ -241,7 +244,13 @@ def main() -> None:
     emit("checkins_stored", after - before, "rows")
     emit("checkins_acknowledged_201", len(stored), "requests")
     emit("checkins_vs_floor", checkins["rate"] / floor["rate"], "ratio")
-    emit("target_checkins_per_s", TARGET_RATE, "checkins/s")
+    # The goals, as ratios to the static-file ceiling measured in the same run (a noisy machine moves
+    # both sides alike): docs/performance.md.
+    emit("me_vs_static", floor["rate"] / static["rate"], "ratio")
+    emit("checkins_vs_static", checkins["rate"] / static["rate"], "ratio")
+    targets = TARGETS[connection.vendor]
+    emit("target_me_vs_static", targets[0], "ratio")
+    emit("target_checkins_vs_static", targets[1], "ratio")
     emit("target_p99_ms", TARGET_P99_MS, "ms")
     emit("load_average_after", os.getloadavg()[0], "runnable")
     emit("database", 0, connection.vendor)

@@ -119,39 +119,51 @@ def token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
 
 
 @cache
-def _token_sql(vendor: str) -> str:
+def _token_statement(vendor: str) -> tuple[str, tuple, tuple]:
     """One statement for a bearer request: the token (valid, unexpired, unrevoked), its active user and
     the user's memberships (one row per membership), and whether last_used_at is due for a touch.
-    Revocation stays immediate: nothing of it is cached between requests."""
+    Revocation stays immediate: nothing of it is cached between requests. Returns the SQL, the user's
+    fields and each field's converters (what the ORM applies to a value read from this database)."""
     q = connection.ops.quote_name
-    user_cols = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
-    return (
-        f"SELECT {user_cols}, t.{q('id')} AS token_id, "
-        f"(t.{q('last_used_at')} IS NULL OR t.{q('last_used_at')} < %s) AS token_touch, "
-        f"m.{q('role')} AS membership_role, m.{q('node_code')} AS membership_node "
+    fields = tuple(User._meta.concrete_fields)
+    converters = tuple(tuple(connection.ops.get_db_converters(f.get_col(User._meta.db_table))
+                             + f.get_db_converters(connection)) for f in fields)
+    sql = (
+        f"SELECT {', '.join(f'u.{q(f.column)}' for f in fields)}, t.{q('id')}, "
+        f"(t.{q('last_used_at')} IS NULL OR t.{q('last_used_at')} < %s), m.{q('role')}, m.{q('node_code')} "
         f"FROM {q(ApiToken._meta.db_table)} t JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')} "
         f"LEFT JOIN {q(Membership._meta.db_table)} m ON m.{q('user_id')} = u.{q('id')} "
         f"WHERE t.{q('digest')} = %s AND t.{q('revoked_at')} IS NULL "
         f"AND (t.{q('expires_at')} IS NULL OR t.{q('expires_at')} > %s) AND u.{q('is_active')} = %s"
     )
+    return sql, fields, converters
 
 
 def token_authenticate(raw: str) -> User | None:
     """The active user behind a valid, unexpired, unrevoked token, or None; the user's memberships come
-    with it (every API request needs them for its scope), read in the same statement."""
+    with it (every API request needs them for its scope), read in the same statement. Written SQL, not
+    the ORM: this runs on every API request, and compiling the query cost more than running it."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
-    # Touch last_used at most once a minute: a phone sending points every few seconds must not turn
-    # every read into a write.
-    rows = list(User.objects.raw(_token_sql(connection.vendor),
-                                 [adapt(now - timedelta(minutes=1)), _digest(raw), adapt(now), True]))
+    sql, fields, converters = _token_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        # Touch last_used at most once a minute: a phone sending points every few seconds must not turn
+        # every read into a write.
+        cursor.execute(sql, [adapt(now - timedelta(minutes=1)), _digest(raw), adapt(now), True])
+        rows = cursor.fetchall()
     if not rows:
         return None
-    user = rows[0]
-    user_memberships_known(user, [Membership(user_id=user.pk, role=r.membership_role, node_code=r.membership_node)
-                                  for r in rows if r.membership_role is not None])
-    if user.token_touch:
-        ApiToken.objects.filter(pk=user.token_id).update(last_used_at=now)
+    n = len(fields)
+    values = list(rows[0][:n])
+    for i, (field, field_converters) in enumerate(zip(fields, converters, strict=True)):
+        for convert in field_converters:
+            values[i] = convert(values[i], field.get_col(User._meta.db_table), connection)
+    user = User.from_db(connection.alias, [f.attname for f in fields], values)
+    user_memberships_known(user, [Membership(user_id=user.pk, role=row[n + 2], node_code=row[n + 3])
+                                  for row in rows if row[n + 2] is not None])
+    token_id, touch = rows[0][n], rows[0][n + 1]
+    if touch:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user
