@@ -43,4 +43,7 @@ def insert_many(objs: Iterable[Model]) -> None:
         return
     sql, fields = _insert_sql(type(objs[0]), connection.vendor, False)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [_values(fields, obj) for obj in objs])
+        if len(objs) == 1:  # psycopg's executemany enters pipeline mode: two more round trips for one row
+            cursor.execute(sql, _values(fields, objs[0]))
+        else:
+            cursor.executemany(sql, [_values(fields, obj) for obj in objs])
