@@ -60,7 +60,8 @@ class Budget:
     # (response) -> how many rows the answer shows, which must follow n; None for a record's own answer
     # that lists none of the rows grown behind it (its check-ins, its photos).
     shown: Callable | None = marks_shown
-    user: str | None = "alice"  # the fixture of who asks; None: nobody logged in (a public link)
+    # Who asks: a fixture's name, or (world) -> a user; None: nobody logged in (a public link).
+    user: str | Callable | None = "alice"
 
 
 class World:
@@ -97,7 +98,7 @@ def _headers(world: World, budget: Budget, url: str) -> dict:
     headers = {"Accept-Language": "en"}
     if budget.user is None:
         return headers
-    user = getattr(world, budget.user)
+    user = budget.user(world) if callable(budget.user) else getattr(world, budget.user)
     if url.startswith("/api/"):
         _, raw = token_create(actor=SYSTEM, username=user.username, name="budget")
         headers["Authorization"] = f"Bearer {raw}"
