@@ -2,7 +2,8 @@
 whatever the number of rows behind it.
 
 Each app's tests/<app>/test_query_budget.py holds a table BUDGETS: the route ("GET /api/v1/...", as the
-OpenAPI schema names it, or a page's URL name "app:name") -> a `Budget`: how to grow the rows behind it
+OpenAPI schema names it, or a page's URL name "app:name", with "?export=xlsx" for a list's export) -> a
+`Budget`: how to grow the rows behind it
 (through the services, varied in the ways that matter: grids, households, check-ins, alerts, photos,
 assignees...), its address, and how many rows the answer shows. `assert_flat_queries` brings the rows to
 2, counts the queries of a request, brings them to 12 and counts again: the two counts must be equal, and
@@ -51,6 +52,16 @@ def api_count(response) -> int:
 def count_of(text: str) -> Callable:
     """How often a piece of the answer appears (a row's test id, a JSON key)."""
     return lambda response: response.content.decode().count(text)
+
+
+def xlsx_rows(response) -> int:
+    """A list's XLSX export: its rows under the header."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(b"".join(response.streaming_content)), read_only=True)
+    return sum(1 for _row in book.active.iter_rows()) - 1
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,16 @@ import pytest
 from epigrid.accounts.roles import Role
 from epigrid.core.principals import SYSTEM
 from tests.conftest import _user
-from tests.query_budget import Budget, World, api_count, assert_flat_queries, count_of, id_number, mark
+from tests.query_budget import (
+    Budget,
+    World,
+    api_count,
+    assert_flat_queries,
+    count_of,
+    id_number,
+    mark,
+    xlsx_rows,
+)
 
 
 def _grid_auditor(world: World):
@@ -32,6 +41,9 @@ def _grow_events(world: World, n: int):
 BUDGETS = {
     "GET /api/v1/audit": Budget(_grow_events, lambda w: "/api/v1/audit", api_count, user=_grid_auditor),
     "core:audit": Budget(_grow_events, lambda w: "/audit/", count_of('data-testid="audit-row"'), user=_grid_auditor),
+    # The export needs LIST_EXPORT, which an auditor has not: the city commander's, of one actor's rows.
+    "core:audit?export=xlsx": Budget(_grow_events, lambda w: "/audit/?user=alice&export=xlsx", xlsx_rows,
+                                     user="commander"),
 }
 
 

@@ -13,6 +13,7 @@ from tests.query_budget import (
     count_of,
     grow_observations,
     grow_residents,
+    xlsx_rows,
 )
 
 
@@ -57,6 +58,8 @@ BUDGETS = {
     "GET /api/v1/alerts": Budget(grow_observations, lambda w: "/api/v1/alerts", api_count),
     "health:today": Budget(grow_observations, lambda w: "/health/today/", count_of('data-testid="person"')),
     "health:observations": Budget(grow_observations, lambda w: "/health/observations/"),
+    "health:observations?export=xlsx": Budget(grow_observations, lambda w: "/health/observations/?export=xlsx",
+                                              xlsx_rows),
     "health:observation": Budget(_grow_checkins, lambda w: f"/health/observations/{_checked(w).uid}/",
                                  count_of(" °C</td>")),
     "health:resident_checkin": Budget(_grow_checkins, _link, shown=None, user=None),

@@ -20,6 +20,7 @@ from tests.query_budget import (
     grid_worker,
     mark,
     point_in,
+    xlsx_rows,
 )
 
 from .conftest import jpeg_with_gps
@@ -185,6 +186,7 @@ BUDGETS = {
     "GET /api/v1/kpis": Budget(_grow_workers, lambda w: f"/api/v1/kpis?{_kpis(w)}", lambda r: len(r.json()["rows"])),
     "patrol:home": Budget(_grow_todo, lambda w: "/patrol/", count_of('href="/patrol/incidents/'), user="gridworker"),
     "patrol:incidents": Budget(_grow_incidents, lambda w: "/patrol/incidents/", count_of('data-testid="incident-row"')),
+    "patrol:incidents?export=xlsx": Budget(_grow_incidents, lambda w: "/patrol/incidents/?export=xlsx", xlsx_rows),
     "patrol:incident": Budget(_grow_history, lambda w: f"/patrol/incidents/{_history(w)}/"),
     "patrol:patrol": Budget(_grow_track, lambda w: f"/patrol/patrols/{_walk(w)}/", shown=None),
     "patrol:kpis": Budget(_grow_workers, lambda w: f"/patrol/kpis/?{_kpis(w)}", count_of("<tr><td>w")),

@@ -14,6 +14,7 @@ from tests.query_budget import (
     grow_residents,
     id_number,
     mark,
+    xlsx_rows,
 )
 
 ORIGINS = [("湖北省", "武汉市"), ("广东省", "广州市"), ("河北省", "石家庄市")]
@@ -103,11 +104,13 @@ BUDGETS = {
     "GET /api/v1/imports/{job_id}": Budget(_grow_bad_rows, lambda w: f"/api/v1/imports/{_job(w)}",
                                            lambda r: len(r.json()["errors"])),
     "residents:residents": Budget(grow_residents, lambda w: "/residents/"),
+    "residents:residents?export=xlsx": Budget(grow_residents, lambda w: "/residents/?export=xlsx", xlsx_rows),
     "residents:resident": Budget(_grow_claims, lambda w: f"/residents/{_first(w).uid}/",
                                  count_of('data-testid="match"')),
     "residents:resident_edit": Budget(_grow_claims, lambda w: f"/residents/{_first(w).uid}/edit/", shown=None),
     "residents:matches": Budget(_grow_matches, lambda w: "/residents/matches/"),
     "residents:arrivals": Budget(_grow_arrivals, lambda w: "/arrivals/"),
+    "residents:arrivals?export=xlsx": Budget(_grow_arrivals, lambda w: "/arrivals/?export=xlsx", xlsx_rows),
     "residents:arrival_policy": Budget(_grow_origins, lambda w: "/arrivals/policy/110101000000/",
                                        count_of(" checked")),
     "residents:import": Budget(_grow_jobs, lambda w: "/residents/import/"),
