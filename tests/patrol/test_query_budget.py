@@ -18,6 +18,7 @@ from tests.query_budget import (
     count_of,
     dongcheng_grids,
     grid_worker,
+    grow_observations,
     mark,
     point_in,
     xlsx_rows,
@@ -167,6 +168,17 @@ def _grow_categories(world: World, n: int):
                                                                 sort=i))
 
 
+def _grow_work(world: World, n: int):
+    """A grid worker's day: people under observation in their grid (some with fever) and incidents
+    dispatched to them (their home page lists both)."""
+    grow_observations(world, n)
+    _grow_incidents(world, n)
+
+
+def _first_worker(world: World):
+    return grid_worker(world, world.first_grid)
+
+
 def _kpis(world: World) -> str:
     return f"within={world.first_grid.code}&by=worker"
 
@@ -184,6 +196,9 @@ BUDGETS = {
     "GET /api/v1/notifications": Budget(_grow_todo, lambda w: "/api/v1/notifications", api_count,
                                         user="gridworker"),
     "GET /api/v1/kpis": Budget(_grow_workers, lambda w: f"/api/v1/kpis?{_kpis(w)}", lambda r: len(r.json()["rows"])),
+    # A grid worker's home page: their work for today (the regions app's page; the rows are health's and
+    # patrol's).
+    "regions:home?grid-worker": Budget(_grow_work, lambda w: "/", count_of('<li><a href="/'), user=_first_worker),
     "patrol:home": Budget(_grow_todo, lambda w: "/patrol/", count_of('href="/patrol/incidents/'), user="gridworker"),
     "patrol:incidents": Budget(_grow_incidents, lambda w: "/patrol/incidents/", count_of('data-testid="incident-row"')),
     "patrol:incidents?export=xlsx": Budget(_grow_incidents, lambda w: "/patrol/incidents/?export=xlsx", xlsx_rows),
