@@ -3,11 +3,11 @@ whatever the number of rows behind it.
 
 Each app's tests/<app>/test_query_budget.py holds a table BUDGETS: the route ("GET /api/v1/...", as the
 OpenAPI schema names it, or a page's URL name "app:name", with "?export=xlsx" for a list's export) -> a
-`Budget`: how to grow the rows behind it
-(through the services, varied in the ways that matter: grids, households, check-ins, alerts, photos,
-assignees...), its address, and how many rows the answer shows. `assert_flat_queries` brings the rows to
-2, counts the queries of a request, brings them to 12 and counts again: the two counts must be equal, and
-the answer must show more rows the second time (else the test would prove nothing).
+`Budget`: how to grow the rows behind it (through the services, varied in the ways that matter: grids,
+households, check-ins, alerts, photos, assignees...), its address, who asks, and how many rows the answer
+shows. `assert_flat_queries` brings the rows to 2, counts the queries of a request (the second: the first
+pays a token's first use and fills caches), brings the rows to 12 and counts again: the two counts must be
+equal, and the answer must show more rows the second time (else the test would prove nothing).
 
 tests/test_query_budgets.py lists every GET route of the API and every named page and fails for one that
 has neither a budget nor a reason in EXEMPT, so a new endpoint cannot go without one.
@@ -98,9 +98,6 @@ class World:
         return row
 
 
-MEASURED: dict[str, int] = {}  # route -> queries, for the table in docs/performance.md
-
-
 def _client(world: World) -> Client:
     return world.__dict__.setdefault("_client", Client())
 
@@ -139,7 +136,7 @@ def assert_flat_queries(route: str, budget: Budget, world: World) -> int:
         budget.grow(world, n)
         url = budget.url(world)
         headers = headers or _headers(world, budget, url)
-        _client(world).get(url, headers=headers)  # once before counting: a token's first use, warm caches
+        _client(world).get(url, headers=headers)  # not counted: a token's first use, caches filled
         with CaptureQueriesContext(connection) as ctx:
             response = _client(world).get(url, headers=headers)
         assert response.status_code == 200, f"{route}: {url} answered {response.status_code}"
@@ -148,7 +145,6 @@ def assert_flat_queries(route: str, budget: Budget, world: World) -> int:
     assert many > few, f"{route}: the answer shows {few} rows, then {many}: the rows did not grow"
     assert len(large) == len(small), (f"{route}: {len(small)} queries with {SIZES[0]} rows, {len(large)} with "
                                       f"{SIZES[1]}; more often: {_grown(small, large)[:3]}")
-    MEASURED[route] = len(small)
     print(f"query-budget {route} {len(small)}")  # shown with -s: the figures of docs/performance.md
     return len(small)
 
