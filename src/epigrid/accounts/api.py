@@ -1,6 +1,7 @@
 from ninja import Router, Schema
 
 from epigrid.core.api import ERRORS
+from epigrid.core.scoping import user_memberships
 
 router = Router(tags=["accounts"])
 
@@ -17,7 +18,7 @@ class MeOut(Schema):
 
     @staticmethod
     def resolve_memberships(obj):
-        return list(obj.memberships.all())
+        return user_memberships(obj)  # read with the token, in one statement
 
 
 @router.get("/me", response={200: MeOut, **ERRORS}, summary="Who am I, and where")

@@ -5,17 +5,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import FieldError, NotFound, ServiceError
 from epigrid.core.principals import SYSTEM, Actor, is_user, service
-from epigrid.core.scoping import in_scope
+from epigrid.core.scoping import in_scope, user_memberships_known
 
 from .models import ApiToken, Membership, User
 from .roles import USERS_MANAGE, Role
@@ -117,16 +118,52 @@ def token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     return token
 
 
+@cache
+def _token_statement(vendor: str) -> tuple[str, tuple, tuple]:
+    """One statement for a bearer request: the token (valid, unexpired, unrevoked), its active user and
+    the user's memberships (one row per membership), and whether last_used_at is due for a touch.
+    Revocation stays immediate: nothing of it is cached between requests. Returns the SQL, the user's
+    fields and each field's converters (what the ORM applies to a value read from this database)."""
+    q = connection.ops.quote_name
+    fields = tuple(User._meta.concrete_fields)
+    converters = tuple(tuple(connection.ops.get_db_converters(f.get_col(User._meta.db_table))
+                             + f.get_db_converters(connection)) for f in fields)
+    sql = (
+        f"SELECT {', '.join(f'u.{q(f.column)}' for f in fields)}, t.{q('id')}, "
+        f"(t.{q('last_used_at')} IS NULL OR t.{q('last_used_at')} < %s), m.{q('role')}, m.{q('node_code')} "
+        f"FROM {q(ApiToken._meta.db_table)} t JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')} "
+        f"LEFT JOIN {q(Membership._meta.db_table)} m ON m.{q('user_id')} = u.{q('id')} "
+        f"WHERE t.{q('digest')} = %s AND t.{q('revoked_at')} IS NULL "
+        f"AND (t.{q('expires_at')} IS NULL OR t.{q('expires_at')} > %s) AND u.{q('is_active')} = %s"
+    )
+    return sql, fields, converters
+
+
 def token_authenticate(raw: str) -> User | None:
-    """The active user behind a valid, unexpired, unrevoked token, or None."""
+    """The active user behind a valid, unexpired, unrevoked token, or None; the user's memberships come
+    with it (every API request needs them for its scope), read in the same statement. Written SQL, not
+    the ORM: this runs on every API request, and compiling the query cost more than running it."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    token = ApiToken.objects.filter(digest=_digest(raw)).select_related("user").first()
-    if token is None or not token.is_valid or not token.user.is_active:
-        return None
     now = timezone.now()
-    # Touch last_used at most once a minute: a phone sending points every few seconds must not turn
-    # every read into a write.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    adapt = connection.ops.adapt_datetimefield_value
+    sql, fields, converters = _token_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        # Touch last_used at most once a minute: a phone sending points every few seconds must not turn
+        # every read into a write.
+        cursor.execute(sql, [adapt(now - timedelta(minutes=1)), _digest(raw), adapt(now), True])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    n = len(fields)
+    values = list(rows[0][:n])
+    for i, (field, field_converters) in enumerate(zip(fields, converters, strict=True)):
+        for convert in field_converters:
+            values[i] = convert(values[i], field.get_col(User._meta.db_table), connection)
+    user = User.from_db(connection.alias, [f.attname for f in fields], values)
+    user_memberships_known(user, [Membership(user_id=user.pk, role=row[n + 2], node_code=row[n + 3])
+                                  for row in rows if row[n + 2] is not None])
+    token_id, touch = rows[0][n], rows[0][n + 1]
+    if touch:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return user

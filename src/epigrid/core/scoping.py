@@ -121,7 +121,7 @@ def user_prefixes(user, action: str) -> tuple[str, ...]:
     cache = user.__dict__.setdefault("_epigrid_prefixes", {})
     if action not in cache:
         prefixes = sorted(
-            {code_prefix(m.node_code) for m in _memberships(user) if action in ROLE_ACTIONS[m.role]}
+            {code_prefix(m.node_code) for m in user_memberships(user) if action in ROLE_ACTIONS[m.role]}
         )
         # Drop prefixes already covered by a shorter one (a user at a district and at one of its streets).
         minimal: list[str] = []
@@ -132,11 +132,16 @@ def user_prefixes(user, action: str) -> tuple[str, ...]:
     return cache[action]
 
 
-def _memberships(user) -> list:
+def user_memberships(user) -> list:
     """The user's memberships, read once per request (the user object lives as long as the request)."""
     if "_epigrid_memberships" not in user.__dict__:
         user.__dict__["_epigrid_memberships"] = list(user.memberships.all())
     return user.__dict__["_epigrid_memberships"]
+
+
+def user_memberships_known(user, memberships) -> None:
+    """Memberships read together with the user (token authentication reads both in one statement)."""
+    user.__dict__["_epigrid_memberships"] = list(memberships)
 
 
 def in_scope(user, action: str, code: str) -> bool:
@@ -147,7 +152,7 @@ def strictly_below(user, action: str, code: str) -> bool:
     """In scope and not one of the user's own nodes: a node is maintained by the level above it."""
     if not is_user(user):
         return in_scope(user, action, code)
-    own = {m.node_code for m in _memberships(user) if action in ROLE_ACTIONS[m.role]}
+    own = {m.node_code for m in user_memberships(user) if action in ROLE_ACTIONS[m.role]}
     return code not in own and in_scope(user, action, code)
 
 
