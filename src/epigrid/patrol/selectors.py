@@ -176,11 +176,15 @@ def incident_handlers(grid_code: str) -> list:
     """Everyone who may handle an incident in this grid (the role at the grid or above it), the grid's
     own workers first: the people a dispatch may name. The page's list and the service's check both
     read this, so they cannot disagree."""
+    from django.db.models import prefetch_related_objects
+
     from epigrid.accounts.models import User
     from epigrid.regions.selectors import grid_workers
 
     roles = [role for role, actions in ROLE_ACTIONS.items() if INCIDENT_HANDLE in actions]
-    named = [u for u in grid_workers(grid_code) if any(m.role in roles for m in u.memberships.all())]
+    workers = grid_workers(grid_code)
+    prefetch_related_objects(workers, "memberships")  # their roles in one query, not one per worker
+    named = [u for u in workers if any(m.role in roles for m in u.memberships.all())]
     others = (User.objects.filter(is_active=True, memberships__role__in=roles,
                                   memberships__node_code__in=[*ancestor_codes(grid_code), grid_code])
               .exclude(pk__in=[u.pk for u in named]).distinct().order_by("username"))

@@ -25,20 +25,19 @@ def home_overview(*, user, now=None) -> dict:
         rollups.figures_fresh(now=now)
         today = timezone.localdate(now)
         yesterday = today - timedelta(days=1)
-        codes = [d.code for d in divisions]
         shown = figures()
-        values = {f.key: (rollups.values_at(figure=f.key, day=today, codes=codes),
-                          rollups.values_at(figure=f.key, day=yesterday, codes=codes)) for f in shown}
+        values = rollups.values_table(figures=[f.key for f in shown], days=[today, yesterday],
+                                      codes=[d.code for d in divisions])
         for d in divisions:
             rows = []
             for f in shown:
-                t, y = values[f.key][0][d.code], values[f.key][1][d.code]
+                t, y = values[f.key, today][d.code], values[f.key, yesterday][d.code]
                 rows.append({"key": f.key, "label": f.label, "today": t, "yesterday": y, "diff": t - y,
                              "worse": (t - y > 0) == f.worse_when_higher if t != y else None})
             out["divisions"].append({"node": d, "figures": rows})
+        moments = rollups.computed_times([today, yesterday])
         for day, key in ((today, "as_of"), (yesterday, "yesterday_as_of")):
-            moment = rollups.computed_at(day)
-            out[key] = as_of_text(moment) if moment else ""
+            out[key] = as_of_text(moments[day]) if day in moments else ""
     if grids or user.grids.exists():
         out["work"] = work_for(user=user, now=now)
     return out

@@ -152,16 +152,28 @@ def figures_fresh(*, now: datetime | None = None) -> None:
 
 
 def computed_at(day: date) -> datetime | None:
-    run = FigureRun.objects.filter(day=day).first()
-    return run.computed_at if run else None
+    return computed_times([day]).get(day)
+
+
+def computed_times(days) -> dict[date, datetime]:
+    """When each of these days' figures were last computed (days never computed left out), in one query."""
+    return dict(FigureRun.objects.filter(day__in=list(days)).values_list("day", "computed_at"))
 
 
 def values_at(*, figure: str, day: date, codes) -> dict[str, int]:
     """Stored values of a figure for these node codes on a day (missing: 0)."""
-    codes = list(codes)
-    rows = dict(FigureDaily.objects.filter(figure=figure, day=day, node_code__in=codes)
-                .values_list("node_code", "value"))
-    return {c: rows.get(c, 0) for c in codes}
+    return values_table(figures=[figure], days=[day], codes=codes)[figure, day]
+
+
+def values_table(*, figures, days, codes) -> dict[tuple[str, date], dict[str, int]]:
+    """Stored values of several figures on several days for these node codes, in one query (a page of
+    figures reads them at once, not a query per figure and day): {(figure, day): {code: value}}, missing 0."""
+    codes, figures, days = list(codes), list(figures), list(days)
+    out = {(f, d): dict.fromkeys(codes, 0) for f in figures for d in days}
+    rows = FigureDaily.objects.filter(figure__in=figures, day__in=days, node_code__in=codes)
+    for figure, day, code, value in rows.values_list("figure", "day", "node_code", "value"):
+        out[figure, day][code] = value
+    return out
 
 
 def values_under(*, figure: str, day: date, level: str, prefix: str) -> dict[str, int]:

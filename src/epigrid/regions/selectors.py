@@ -72,7 +72,9 @@ def grids_within(*, user, code: str, checked: Division | None = None):
 def ancestors(code: str, user=None) -> list[Division]:
     """The chain of divisions above a code, top first: names only, a breadcrumb, not a disclosure.
     With `user`, each carries `linked`: whether its own page is in the user's jurisdiction."""
-    chain = list(Division.objects.filter(code__in=ancestor_codes(code)).order_by("code"))
+    # Without the outlines: a district's is a large text, and a breadcrumb shows none.
+    chain = list(Division.objects.filter(code__in=ancestor_codes(code)).defer("geometry", "map_geometry")
+                 .order_by("code"))
     for d in chain:
         d.linked = user is not None and in_scope(user, MAP_VIEW, d.code)
     return chain

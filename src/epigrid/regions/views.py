@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,8 @@ from .links import community_token
 
 @login_required
 def home(request):
+    # The page reads the user's memberships three times (scoping, the top nodes, the roles it lists): once.
+    prefetch_related_objects([request.user], "memberships")
     overview = home_content.home_overview(user=request.user)
     nodes = overview["divisions"] or overview["grids"]
     # Charity staff and consultants have no part in grid control: their home says their module is to come.
@@ -45,8 +48,8 @@ def map_page(request):
 @login_required
 def division_page(request, code):
     division = selectors.division_get(user=request.user, code=code)
-    children = selectors.division_children(user=request.user, parent=code)
-    grids = selectors.grids_within(user=request.user, code=code)
+    children = selectors.division_children(user=request.user, parent=code, checked=division)
+    grids = selectors.grids_within(user=request.user, code=code, checked=division)
     context = {"division": division, "chain": selectors.ancestors(code, request.user), "children": children,
                "grid_count": grids.count(), "can_set_policy": in_scope(request.user, RESIDENTS_EDIT, code)}
     if division.level == "community":
