@@ -3,15 +3,18 @@
 The same check-in load as bench/checkins.py (`POST /api/v1/checkins`, unique client_ids, ~1% fevers; the data
 built the same way, through the services: the small demo city and BENCH_RESIDENTS (3,000) residents of 东城
 under home observation) from this process as the separate load process, BENCH_CONCURRENCY (8) asyncio clients
-on kept-alive connections, BENCH_SECONDS (10) per phase:
+on kept-alive connections, BENCH_SECONDS (10) per phase, against three servers started at once:
   static        GET /static/epigrid/app.css on one server: the ceiling of gunicorn + whitenoise
   floor_1x2     GET /api/v1/me, one server with BENCH_WORKERS (2) workers
-  checkins_1x2  check-ins, one server with 2 workers
   floor_2x2     GET /api/v1/me, two servers with 2 workers each, the clients alternating between them
+  checkins_1x2  check-ins, one server with 2 workers
   checkins_2x2  check-ins, two servers with 2 workers each (what one more app server adds)
   checkins_1x4  check-ins, one server with 4 workers: the control. On one machine a second server adds
                 processes, not cores; if 2x2 ~ 1x4, the gain is the extra workers, and a second machine
-                would add its own cores on top (the database permitting: see the next figures).
+                would add its own cores on top (the database permitting: see the PostgreSQL figures).
+The floor and check-in phases take turns in BENCH_ROUNDS (4) rounds of BENCH_SECONDS / BENCH_ROUNDS each, so
+that other work on a shared machine weighs on every configuration alike; each check-in round starts with
+empty slots (the bench's own check-ins deleted), so every check-in is a new row, not a replacement.
 Then the PostgreSQL server's own limit on this machine, with no Python in the way (pgbench, from BENCH_PG_CLIENTS
 (8,32) connections, BENCH_SECONDS each):
   pg_checkin_insert   the check-in INSERT alone, one a transaction (a commit, a WAL flush, each)
@@ -89,6 +92,7 @@ RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "3000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
 PG_CLIENTS = [int(n) for n in os.environ.get("BENCH_PG_CLIENTS", "8,32").split(",")]
 DISTRICT = "110101000000"
 
@@ -131,6 +135,7 @@ class Phase:
         self.latencies: list[float] = []
         self.errors = 0
         self.samples: list[str] = []
+        self.elapsed = self.cpu = 0.0
 
     def _request(self, method: str, path: str, body: str | None) -> bytes:
         if body is None:
@@ -178,6 +183,7 @@ class Phase:
             writer.close()
 
     def run(self, seconds: float) -> dict:
+        """Run for `seconds`; the figures returned add up every run of this phase so far."""
         import asyncio
 
         async def main():
@@ -186,10 +192,11 @@ class Phase:
 
         cpu, started = time.process_time(), time.perf_counter()
         asyncio.run(main())
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        self.elapsed += time.perf_counter() - started
+        self.cpu += time.process_time() - cpu
         lat = [x * 1000 for x in self.latencies]
-        return {"rate": len(lat) / elapsed, "p50": percentile(lat, 0.5), "p99": percentile(lat, 0.99),
-                "errors": self.errors, "samples": self.samples, "client_cpu_ms": cpu * 1000 / max(1, len(lat))}
+        return {"rate": len(lat) / self.elapsed, "p50": percentile(lat, 0.5), "p99": percentile(lat, 0.99),
+                "errors": self.errors, "samples": self.samples, "client_cpu_ms": self.cpu * 1000 / max(1, len(lat))}
 
 
 def report(name: str, result: dict, unit: str) -> None:
@@ -309,32 +316,32 @@ def main() -> None:
         counter = iter(range(10**9))
 
     connection.close()
-    results: dict[str, dict] = {}
-    port_a, port_b, port_4 = free_port(), free_port(), free_port()
-    first = serve(port_a, token, workers=WORKERS, log_name="serve-a.log")
+    # Three servers up at once (an idle gunicorn costs nothing): A and B with BENCH_WORKERS workers each,
+    # C with twice as many. The check-in phases take turns in ROUNDS short rounds, so that the other work on
+    # a shared machine weighs on each configuration alike rather than on whichever ran when it peaked.
+    port_a, port_b, port_c = free_port(), free_port(), free_port()
+    servers = [serve(port_a, token, workers=WORKERS, log_name="serve-a.log")]
     try:
-        Phase([port_a], token, me, (200,)).run(1.0)  # warm up
-        results["static"] = Phase([port_a], token, lambda t, i: ("GET", "/static/epigrid/app.css", None),
-                                  (200,)).run(min(SECONDS, 5))
-        results["floor_1x2"] = Phase([port_a], token, me, (200,)).run(SECONDS)
-        results["checkins_1x2"] = Phase([port_a], token, checkin, (200, 201)).run(SECONDS)
-        fresh_slots()
-        second = serve(port_b, token, workers=WORKERS, log_name="serve-b.log")
-        try:
-            Phase([port_b], token, me, (200,)).run(1.0)
-            results["floor_2x2"] = Phase([port_a, port_b], token, me, (200,)).run(SECONDS)
-            results["checkins_2x2"] = Phase([port_a, port_b], token, checkin, (200, 201)).run(SECONDS)
-        finally:
-            stop(second)
+        servers.append(serve(port_b, token, workers=WORKERS, log_name="serve-b.log"))
+        servers.append(serve(port_c, token, workers=2 * WORKERS, log_name="serve-c.log"))
+        for port in (port_a, port_b, port_c):
+            Phase([port], token, me, (200,)).run(1.0)  # warm every worker up
+        results = {"static": Phase([port_a], token, lambda t, i: ("GET", "/static/epigrid/app.css", None),
+                                   (200,)).run(min(SECONDS, 5))}
+        floors = {"floor_1x2": Phase([port_a], token, me, (200,)),
+                  "floor_2x2": Phase([port_a, port_b], token, me, (200,))}
+        checkins = {"checkins_1x2": Phase([port_a], token, checkin, (200, 201)),
+                    "checkins_2x2": Phase([port_a, port_b], token, checkin, (200, 201)),
+                    "checkins_1x4": Phase([port_c], token, checkin, (200, 201))}
+        for _ in range(ROUNDS):
+            for name, phase in floors.items():
+                results[name] = phase.run(SECONDS / ROUNDS)
+            for name, phase in checkins.items():
+                fresh_slots()
+                results[name] = phase.run(SECONDS / ROUNDS)
     finally:
-        stop(first)
-    fresh_slots()
-    four = serve(port_4, token, workers=2 * WORKERS, log_name="serve-4.log")
-    try:
-        Phase([port_4], token, me, (200,)).run(1.0)
-        results["checkins_1x4"] = Phase([port_4], token, checkin, (200, 201)).run(SECONDS)
-    finally:
-        stop(four)
+        for proc in servers:
+            stop(proc)
 
     for name, result in results.items():
         report(name, result, "checkins/s" if name.startswith("checkins") else "requests/s")

@@ -2,7 +2,8 @@
 one Redis database, one shared media directory and one `epigrid worker`, driven over real HTTP, behave as
 one server: a login made on A is a login on B, a logout on B ends it on A; failed logins spread over A
 and B lock the account; the look-up limit counts both; an import uploaded on A is seen queued on B, run
-by the worker and its outcome and error report read on B; a photo uploaded on A is served by B.
+by the worker and its outcome and error report read on B; a photo uploaded on A is served by B; a server
+or worker without the shared key file refuses to start.
 
 Each server and the worker have their own EPIGRID_VAR_DIR, so nothing they share can hide in it; they share
 only what docs/scaling.md says they must: EPIGRID_DATABASE_URL, EPIGRID_REDIS_URL, EPIGRID_MEDIA_DIR,
@@ -345,3 +346,13 @@ def test_a_photo_uploaded_on_one_server_is_served_by_the_other(cluster):
     media = Path(cluster["env"]["EPIGRID_MEDIA_DIR"])
     assert len([p for p in media.rglob("*") if p.is_file()]) >= 2
     assert not list((cluster["root"] / "a").rglob("*.jpg")) and not list((cluster["root"] / "b").rglob("*.jpg"))
+
+
+def test_a_server_or_worker_without_the_shared_key_file_does_not_start(cluster):
+    """A server whose key file was not copied would generate its own, then neither read nor find what the
+    others stored, and write what they cannot read (core/shared_keys.py)."""
+    env = {**cluster["env"], "EPIGRID_VAR_DIR": str(cluster["root"] / "c"),
+           "EPIGRID_PII_KEY_FILE": str(cluster["root"] / "c" / "pii.key")}
+    for command in (["serve", "--bind", f"127.0.0.1:{_free_port()}", "--workers", "1"], ["worker"]):
+        done = subprocess.run([EPIGRID, *command], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode != 0 and "does not decrypt" in done.stderr, (command, done.stderr[-2000:])
