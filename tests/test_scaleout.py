@@ -304,18 +304,18 @@ def test_an_import_uploaded_on_one_server_is_run_by_the_worker_and_read_on_the_o
     status, seen = b.api("GET", f"/imports/{job['id']}", token)
     assert (status, seen["status"], seen["file_name"]) == (200, "queued", "roster.csv")
     root = cluster["root"]
-    log = open(root / "worker.log", "wb")
-    worker = subprocess.Popen([EPIGRID, "worker"], env={**cluster["env"], "EPIGRID_VAR_DIR": str(root / "worker")},
-                              stdout=log, stderr=log, start_new_session=True)
-    try:
-        def finished():
-            body = b.api("GET", f"/imports/{job['id']}", token)[1]
-            return body if body["status"] in ("done", "failed") else None
 
-        outcome = _wait_until(finished, "the import to finish", 60)
-    finally:
-        _stop(worker)
-        log.close()
+    def finished():
+        body = b.api("GET", f"/imports/{job['id']}", token)[1]
+        return body if body["status"] in ("done", "failed") else None
+
+    with open(root / "worker.log", "wb") as log:
+        worker = subprocess.Popen([EPIGRID, "worker"], env={**cluster["env"], "EPIGRID_VAR_DIR": str(root / "worker")},
+                                  stdout=log, stderr=log, start_new_session=True)
+        try:
+            outcome = _wait_until(finished, "the import to finish", 60)
+        finally:
+            _stop(worker)
     assert (outcome["status"], outcome["created"], outcome["invalid"], outcome["written"]) == ("done", 19, 1, True), \
         outcome
     # The error report the worker wrote into the shared media directory, downloaded from A and from B.
