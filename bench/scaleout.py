@@ -19,8 +19,8 @@ Then the PostgreSQL server's own limit on this machine, with no Python in the wa
 (8,32) connections, BENCH_SECONDS each):
   pg_checkin_insert   the check-in INSERT alone, one a transaction (a commit, a WAL flush, each)
   pg_checkin_tx       the statements a new check-in request runs (`queries_per_checkin`, counted
-                      in-process on the same code path): three look-ups, BEGIN, the check-in INSERT,
-                      the audit INSERT, COMMIT
+                      in-process on the same code path): two look-ups (the token with its user and
+                      memberships, the observation), BEGIN, the check-in INSERT, the audit INSERT, COMMIT
 into scratch copies of the check-in and audit tables, dropped afterwards.
 
 PostgreSQL only (the point is one database shared by the servers): EPIGRID_DATABASE_URL, default
@@ -244,8 +244,8 @@ def postgres_limit() -> None:
     copies of the check-in and audit tables (columns, defaults, unique constraints, indexes; no foreign keys
     and no append-only trigger), dropped afterwards:
       pg_checkin_insert  the check-in INSERT alone, a transaction each (a commit, a WAL flush)
-      pg_checkin_tx      what a new check-in request runs, in order: the token, the observation and the
-                         user's memberships looked up, then BEGIN, the check-in INSERT, the audit INSERT,
+      pg_checkin_tx      what a new check-in request runs, in order: the token with its user and
+                         memberships, the observation, then BEGIN, the check-in INSERT, the audit INSERT,
                          COMMIT (the statements counted in queries_per_checkin)."""
     scratch = {"bench_scaleout_checkin": "health_checkin", "bench_scaleout_audit": "core_auditevent"}
     with connection.cursor() as cursor:
@@ -263,10 +263,11 @@ def postgres_limit() -> None:
               "'110101001001001', current_date, 'am', 36.6, 0, 'worker', NULL, now(), gen_random_uuid()::text);\n")
     transaction = (
         f"\\set o random({low}, {high})\n"
-        f"SELECT * FROM accounts_apitoken WHERE id = {token_id};\n"
+        "SELECT u.*, t.id, t.last_used_at < now() - interval '1 minute', m.role, m.node_code "
+        "FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id "
+        f"LEFT JOIN accounts_membership m ON m.user_id = u.id WHERE t.id = {token_id} AND t.revoked_at IS NULL;\n"
         "SELECT id, uid, resident_id, grid_code, start, status FROM health_observation WHERE id = :o;\n"
-        f"SELECT * FROM accounts_membership WHERE user_id = {user_id};\n"
-        f"BEGIN;\n{insert}"
+        f"BEGIN;\n{insert.replace(';', ' ON CONFLICT DO NOTHING RETURNING id;')}"
         "INSERT INTO bench_scaleout_audit (at, actor_id, actor_name, action, object_type, object_id, object_repr, "
         f"jurisdiction_code, changes, reason, ip) VALUES (now(), {user_id}, 'benchadmin', 'checkin.record', "
         "'checkin', currval('bench_scaleout_seq')::text, '', '110101001001001', '{\"temperature\": \"36.6\"}', "
