@@ -298,8 +298,11 @@ USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
-# Uploaded files and generated reports: private, served only through views that check scope.
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded files and generated reports: private, served only through views that check scope. Incident
+# photos, import uploads and their error reports are written by one process and read by another (the
+# worker, or the next request on another app server): with several app servers, EPIGRID_MEDIA_DIR is a
+# directory they all mount (NFS, CephFS...), the same path on each (docs/scaling.md).
+MEDIA_ROOT = Path(env_str("MEDIA_DIR", str(VAR_DIR / "media"))).resolve()
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -4,7 +4,9 @@ import sys
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from epigrid.core.shared_keys import startup_check
 
 # gunicorn's default format with the path alone (%(U)s) instead of the request line (%(r)s): a query
 # string can carry what a client should not have put there (an ID number, a phone), and the access log
@@ -27,6 +29,11 @@ class Command(BaseCommand):
                             help="Also start a background task worker (`epigrid worker`), as the demo does.")
 
     def handle(self, *args, **opts):
+        refusal, warning = startup_check()
+        if warning:
+            self.stderr.write(warning)
+        if refusal:
+            raise CommandError(refusal)
         if not opts["no_collectstatic"] and not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
         workers = opts["workers"] or (2 * (os.cpu_count() or 1) + 1)

@@ -4,8 +4,9 @@ import subprocess
 import sys
 import threading
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from epigrid.core.shared_keys import startup_check
 from epigrid.core.tasks import jobs_recover
 
 # How long a running task may take to finish after TERM or INT before the cluster is killed.
@@ -25,6 +26,11 @@ class Command(BaseCommand):
             "running by a killed worker are failed at start; TERM or INT stops it within its grace period.")
 
     def handle(self, *args, **opts):
+        refusal, warning = startup_check()
+        if warning:
+            self.stderr.write(warning)
+        if refusal:
+            raise CommandError(refusal)
         failed = jobs_recover()
         if failed:
             self.stdout.write(f"{failed} job(s) left running by a stopped worker marked failed")
