@@ -17,7 +17,6 @@ from epigrid.core.audit import audit_record
 from epigrid.core.errors import FieldError, NotFound, ServiceError
 from epigrid.core.principals import SYSTEM, Actor, is_user, service
 from epigrid.core.scoping import in_scope, user_memberships_known
-from epigrid.core.statements import prepared_cursor
 
 from .models import ApiToken, Membership, User
 from .roles import USERS_MANAGE, Role
@@ -149,7 +148,7 @@ def token_authenticate(raw: str) -> User | None:
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     sql, fields, converters = _token_statement(connection.vendor)
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         # Touch last_used at most once a minute: a phone sending points every few seconds must not turn
         # every read into a write.
         cursor.execute(sql, [adapt(now - timedelta(minutes=1)), _digest(raw), adapt(now), True])

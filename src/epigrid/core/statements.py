@@ -3,26 +3,11 @@ its metadata and sent as written SQL. Compiling the same ORM insert on every req
 the database spent running it (docs/performance.md has the profile); the values still go through each
 field's own pre_save and get_db_prep_save, as the ORM would send them."""
 
-import os
 from collections.abc import Iterable
 from functools import cache
 
 from django.db import connection
 from django.db.models import Model
-
-
-def prepared_cursor():
-    """A cursor for the hot statements. On PostgreSQL it binds parameters on the server, so psycopg
-    prepares a statement it has run a few times (prepare_threshold) and the server skips parsing and
-    planning it again; Django's own cursors bind on the client (every statement a new text). Elsewhere,
-    Django's cursor. Wrapped as Django wraps its own: errors, the query log of tests and debug."""
-    if connection.vendor != "postgresql" or os.environ.get("X_NOPREP"):
-        return connection.cursor()
-    import psycopg
-
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(psycopg.Cursor(connection.connection))
 
 
 @cache
@@ -45,7 +30,7 @@ def _values(fields: tuple, obj: Model) -> list:
 def insert_or_nothing(obj: Model) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None when a unique constraint held."""
     sql, fields = _insert_sql(type(obj), connection.vendor, True)
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, _values(fields, obj))
         row = cursor.fetchone()
     return row[0] if row else None
@@ -57,7 +42,7 @@ def insert_many(objs: Iterable[Model]) -> None:
     if not objs:
         return
     sql, fields = _insert_sql(type(objs[0]), connection.vendor, False)
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         if len(objs) == 1:  # psycopg's executemany enters pipeline mode: two more round trips for one row
             cursor.execute(sql, _values(fields, objs[0]))
         else:

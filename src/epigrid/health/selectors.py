@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from epigrid.accounts.roles import HEALTH_RECORD, HEALTH_VIEW
 from epigrid.core.errors import NotFound
 from epigrid.core.scoping import code_level, code_prefix, in_scope, narrow_within, user_prefixes
-from epigrid.core.statements import prepared_cursor
 
 from .models import Alert, AlertStatus, CheckIn, Observation, Status
 from .services import _is_uuid, current_slot, local_now, local_zone, slot_deadlines
@@ -67,7 +66,7 @@ def observation_for_checkin(*, user, uid) -> Observation:
         raise NotFound(_("No such observation."))
     uid = uid if isinstance(uid, uuid.UUID) else uuid.UUID(str(uid))
     sql, names = _checkin_lookup(connection.vendor)
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, [Observation._meta.get_field("uid").get_db_prep_value(uid, connection)])
         row = cursor.fetchone()
     values = dict(zip(names, row, strict=True)) if row else None

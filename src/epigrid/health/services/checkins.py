@@ -19,7 +19,7 @@ from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
 from epigrid.core.principals import Actor, LinkPrincipal, actor_user, service
 from epigrid.core.ratelimit import rate_limit
 from epigrid.core.scoping import in_scope
-from epigrid.core.statements import insert_or_nothing, prepared_cursor
+from epigrid.core.statements import insert_or_nothing
 
 from ..models import (
     Alert,
@@ -226,7 +226,7 @@ def _overdue_handled(checkin: CheckIn, now: datetime) -> list[int]:
     """Marks the slot's open overdue alerts handled by a late check-in; their ids. One written statement:
     a check-in after the deadline is common, and an ORM select and update cost a third of the check-in."""
     ops = connection.ops
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_overdue_handled_sql(connection.vendor), [
             AlertStatus.HANDLED, ops.adapt_datetimefield_value(now), checkin.recorded_by_id,
             checkin.observation_id, AlertKind.OVERDUE, ops.adapt_datefield_value(checkin.date), checkin.slot,
