@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -116,7 +115,6 @@ def residents_import(*, actor: Actor, path, file_name: str = "", skip_invalid: b
             columns=mapped.columns, width=len(table.headers), text_only=table.format == "csv",
             today=timezone.localdate(), crs=crs, prefixes=tuple(prefixes), grid_codes=frozenset(index.codes),
             index=index, ring=pii.keyring(), vendor=connection.vendor,
-            uid_stamp=f"{int(time.time() * 1000) & 0xFFFFFFFFFFFF:012x}",
             now=timezone.now() if connection.vendor == "postgresql"
             else connection.ops.adapt_datetimefield_value(timezone.now()))
         if workers is None:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from epigrid.core.scoping import prefix_upper
+
 from ..models import Resident
 from .common import (
     _I,
@@ -103,7 +105,9 @@ class _Writer:
         # first import) needs no lookups at all. Rows this import adds are caught by its own duplicate
         # check; a concurrent import into the same city fails on the unique constraint instead.
         if city not in self.has_rows:
-            self.cursor.execute(f"SELECT 1 FROM {self.TABLE} WHERE city_code = %s LIMIT 1", [city])
+            # A range of grid codes (a city's grids start with its code): the grid index answers it.
+            self.cursor.execute(f"SELECT 1 FROM {self.TABLE} WHERE grid_code >= %s AND grid_code < %s LIMIT 1",
+                                [city, prefix_upper(city) or "~"])  # "~" sorts after every digit
             self.has_rows[city] = self.cursor.fetchone() is not None
         return self.has_rows[city]
 
@@ -114,8 +118,10 @@ class _Writer:
         cols = "id, id_number_index, " + ", ".join(COMPARED)
         for i in range(0, len(indexes), 500):
             part = indexes[i:i + 500]
-            self.cursor.execute(f"SELECT {cols} FROM {self.TABLE} WHERE city_code = %s AND duplicate_of_id IS NULL "
-                                f"AND id_number_index IN ({', '.join(['%s'] * len(part))})", [city, *part])
+            # The unique constraint's condition (models.HOLDS_NUMBER) as its index has it, so SQLite uses it.
+            self.cursor.execute(f"SELECT {cols} FROM {self.TABLE} WHERE id_number_index IN "
+                                f"({', '.join(['%s'] * len(part))}) AND city_code = %s "
+                                f"AND NOT (id_number_index = '') AND duplicate_of_id IS NULL", [*part, city])
             for row in self.cursor.fetchall():
                 out[row[1]] = row
         return out
