@@ -142,3 +142,30 @@ def test_no_index_without_a_query(db):
         else:
             names = {row[1] for row in cursor.execute(f"PRAGMA index_list({TABLE})").fetchall()}
     assert names == {name for name in SHOWN if name != "uid"} | {UID_INDEX[connection.vendor]}
+
+
+def index_names() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [TABLE])
+            return {row[0] for row in cursor.fetchall()}
+        return {row[1] for row in cursor.execute(f"PRAGMA index_list({TABLE})").fetchall()}
+
+
+def test_a_first_load_builds_the_indexes_after_and_stays_all_or_nothing(monkeypatch, run, first_grid):
+    """A large file into an empty table drops three indexes and builds them after the rows are in, in
+    the import's transaction: a refused file leaves the table empty with every index, a good one ends
+    with every index (and the duplicate rule still holds)."""
+    from epigrid.residents.importing import run as importing_run
+
+    monkeypatch.setattr(importing_run, "DEFER_MIN_BYTES", 0)  # every file counts as large
+    before = index_names()
+    rows = [person(i, first_grid.code) for i in range(30)]
+    refused = run(csv_bytes(rows + [person(3, first_grid.code, 姓名="王五")]))  # row 32 repeats row 5's number
+    assert not refused.written and refused.errors[0].row == 32
+    assert Resident.objects.count() == 0 and index_names() == before
+
+    assert run(csv_bytes(rows)).created == 30
+    assert index_names() == before
+    again = run(csv_bytes(rows))  # not empty now: the usual path, which finds every number through the index
+    assert (again.created, again.unchanged) == (0, 30)

@@ -88,13 +88,21 @@ class _Report:
 
 # --- Writing ----------------------------------------------------------------------------------------
 
+# The insert columns' types for PostgreSQL's binary COPY, which the server reads without parsing text (half
+# the time of text COPY for these rows: bytea in hex, floats and timestamps in words). Text for the rest.
+_BINARY = {"uid": "uuid", "birth_date": "date", "id_number_enc": "bytea", "phone_enc": "bytea", "lon": "float8",
+           "lat": "float8", "tags": "int2", "created_at": "timestamptz", "updated_at": "timestamptz"}
+COPY_TYPES = [_BINARY.get(c, "text") for c in INSERT_COLUMNS]
+
+
 class _Writer:
     TABLE = Resident._meta.db_table
 
-    def __init__(self, cursor, vendor: str):
+    def __init__(self, cursor, vendor: str, *, empty: bool = False):
         self.cursor, self.vendor = cursor, vendor
+        self.empty = empty  # the table was empty when the import began: no city has residents
         cols = ", ".join(INSERT_COLUMNS)
-        self.copy_sql = f"COPY {self.TABLE} ({cols}) FROM STDIN"
+        self.copy_sql = f"COPY {self.TABLE} ({cols}) FROM STDIN (FORMAT BINARY)"
         self.insert_sql = f"INSERT INTO {self.TABLE} ({cols}) VALUES ({', '.join(['%s'] * len(INSERT_COLUMNS))})"
         sets = ", ".join(f"{c} = %s" for c in UPDATED)
         self.update_sql = f"UPDATE {self.TABLE} SET {sets} WHERE id = %s"
@@ -104,6 +112,8 @@ class _Writer:
         # Asked once per city, before this import writes there: a city with no residents yet (the usual
         # first import) needs no lookups at all. Rows this import adds are caught by its own duplicate
         # check; a concurrent import into the same city fails on the unique constraint instead.
+        if self.empty:
+            return False
         if city not in self.has_rows:
             # A range of grid codes (a city's grids start with its code): the grid index answers it.
             self.cursor.execute(f"SELECT 1 FROM {self.TABLE} WHERE grid_code >= %s AND grid_code < %s LIMIT 1",
@@ -146,6 +156,7 @@ class _Writer:
             return
         if self.vendor == "postgresql":
             with self.cursor.cursor.copy(self.copy_sql) as copy:
+                copy.set_types(COPY_TYPES)
                 for row in rows:
                     copy.write_row(row)
         else:
