@@ -1,10 +1,9 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .ids import uuid7
 from .scoping import ScopedQuerySet
 
 
@@ -67,7 +66,7 @@ class Job(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     kind = models.CharField(_("kind"), max_length=64)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     total = models.BigIntegerField(_("total"), null=True, blank=True)

@@ -24,6 +24,10 @@ def text_problem(value, *, max_length: int, required: bool = True) -> str | None
         return _("must be text")
     if len(value) > max_length:
         return _("at most %(n)d characters") % {"n": max_length}
+    if value.isprintable():
+        # str.isprintable is false for exactly the refused categories plus the spaces other than " " (Zs),
+        # which are allowed: a C-speed pass for the usual text, the loop below only for the rest.
+        return None
     if not value.isascii():
         for ch in value:
             if unicodedata.category(ch) in _REFUSED_CATEGORIES:
@@ -75,8 +79,9 @@ def cn_ric_problem(number: str, today: datetime.date | None = None) -> str | Non
     if number[-1] != ric.calc_check_digit(number):
         return _("the check digit does not match (mistyped?)")
     try:
-        birth = ric.get_birth_date(number)
-    except ValidationError:
+        # What ric.get_birth_date does, without its compact() of a number compacted already (3/4 of the time).
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         return _("contains an impossible birth date")
     if birth > (today or datetime.date.today()):
         return _("the birth date is in the future")

@@ -2,13 +2,12 @@
 and each resident's health status colour with its history. Every row carries its grid's code: scoped
 reads go through `restrict(user, action)`, and the tables shard by jurisdiction."""
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from epigrid.core.ids import uuid7
 from epigrid.core.scoping import ScopedQuerySet
 
 
@@ -75,7 +74,7 @@ class Colour(models.TextChoices):
 
 
 class Observation(models.Model):
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uid = models.UUIDField(default=uuid7, unique=True, editable=False)
     resident = models.ForeignKey("residents.Resident", on_delete=models.PROTECT, related_name="observations",
                                  verbose_name=_("resident"))
     grid_code = models.CharField(_("grid"), max_length=15)

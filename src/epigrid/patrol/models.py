@@ -4,13 +4,12 @@ Every row carries the 15-digit code of its grid (`grid_code`), which is what sco
 sharded database would distribute by.
 """
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from epigrid.core.ids import uuid7
 from epigrid.core.scoping import ScopedQuerySet
 
 
@@ -170,7 +169,7 @@ class Incident(models.Model):
         STAFF = "staff", _("Staff")
         PUBLIC = "public", _("Public")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     client_id = models.CharField(max_length=100, unique=True, null=True, blank=True)  # "<principal>:<id>"
     grid_code = models.CharField(_("grid"), max_length=15, db_index=True)
     category = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT, related_name="incidents",

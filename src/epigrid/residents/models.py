@@ -1,11 +1,10 @@
-import uuid
-
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from epigrid.core import pii
+from epigrid.core.ids import uuid7
 from epigrid.core.scoping import ScopedQuerySet
 
 
@@ -47,26 +46,35 @@ class Household(models.Model):
         return self.address
 
 
+# The records that hold their ID number in their city: the unique constraint's condition, which a query
+# must repeat word for word for SQLite to use that index (it does not infer `<> ''` from `= 'abc'`).
+HOLDS_NUMBER = ~models.Q(id_number_index="") & models.Q(duplicate_of__isnull=True)
+
+
 class Resident(models.Model):
     """A person living in (or arrived at) a grid. ID number and phone are stored only encrypted, with a
     blind index to find them; see epigrid.core.pii. Anonymised residents keep their grid and counts."""
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    grid_code = models.CharField(_("grid"), max_length=15, db_index=True)
+    uid = models.UUIDField(default=uuid7, unique=True, editable=False)
+    # Indexes: only those a query uses, named in Meta.indexes and shown in use by tests/residents/
+    # test_indexes.py (each costs every insert; a million-row import pays for all of them).
+    grid_code = models.CharField(_("grid"), max_length=15)
     # The duplicate check runs per city (the first four digits of the code): cities do not see each other.
     city_code = models.CharField(max_length=4)
+    # No index: nothing looks residents up by household (and households are never deleted).
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="members")
+                                  related_name="members", db_index=False)
     name = models.CharField(_("name"), max_length=50)
-    name_pinyin = models.CharField(max_length=200, blank=True, db_index=True)
-    name_initials = models.CharField(max_length=50, blank=True, db_index=True)
+    # Searched by prefix inside the user's scope (selectors.residents_search), which the grid index finds.
+    name_pinyin = models.CharField(max_length=200, blank=True)
+    name_initials = models.CharField(max_length=50, blank=True)
     gender = models.CharField(_("gender"), max_length=1, blank=True, choices=[("M", _("male")), ("F", _("female"))])
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     id_type = models.CharField(_("ID type"), max_length=16, choices=IdType.choices, default=IdType.RIC)
     id_number_enc = models.BinaryField(null=True, blank=True)
-    id_number_index = models.CharField(max_length=32, blank=True, db_index=True)
+    id_number_index = models.CharField(max_length=32, blank=True)  # found through resident_unique_id_per_city
     phone_enc = models.BinaryField(null=True, blank=True)
-    phone_index = models.CharField(max_length=32, blank=True, db_index=True)
+    phone_index = models.CharField(max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     lon = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
@@ -80,7 +88,7 @@ class Resident(models.Model):
     # registrant's reach (another jurisdiction, or the public): the two stay apart until the older
     # record's jurisdiction decides (ResidentMatch). Never shown to the registrant.
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="duplicates")
+                                     related_name="duplicates", db_index=False)
 
     scope_field = "grid_code"
     objects = ScopedQuerySet.as_manager()
@@ -90,9 +98,20 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         constraints = [
-            # One record per person and city, but for newer records awaiting a match decision.
-            models.UniqueConstraint(fields=["city_code", "id_number_index"], name="resident_unique_id_per_city",
-                                    condition=~models.Q(id_number_index="") & models.Q(duplicate_of__isnull=True)),
+            # One record per person and city, but for newer records awaiting a match decision. The blind
+            # index first: the look-up by ID number (services.residents_lookup) knows no city. Queries
+            # that want this index repeat its condition (HOLDS_NUMBER), so SQLite can use it too.
+            models.UniqueConstraint(fields=["id_number_index", "city_code"], name="resident_unique_id_per_city",
+                                    condition=HOLDS_NUMBER),
+        ]
+        indexes = [
+            # Every scoped read (restrict, narrow_within: a range of grid codes), in the list's default order.
+            models.Index(fields=["grid_code", "name_pinyin"], name="resident_grid"),
+            models.Index(fields=["phone_index"], name="resident_phone"),  # the look-up by phone
+            # The few newer records beside a holder (release_duplicates, the look-up, the import's own
+            # duplicates); partial, so the rows without one (nearly all) cost it nothing.
+            models.Index(fields=["duplicate_of"], name="resident_duplicate_of",
+                         condition=models.Q(duplicate_of__isnull=False)),
         ]
 
     def __str__(self):
@@ -133,7 +152,7 @@ class ResidentMatch(models.Model):
         KEPT = "kept", pgettext_lazy("resident match", "Merged; place kept")
         DECLINED = "declined", pgettext_lazy("resident match", "Declined")
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uid = models.UUIDField(default=uuid7, unique=True, editable=False)
     record = models.ForeignKey(Resident, null=True, on_delete=models.SET_NULL, related_name="match_requests")
     existing = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="match_claims")
     grid_code = models.CharField(_("grid"), max_length=15, db_index=True)  # the existing record's
@@ -194,7 +213,7 @@ class ArrivalPolicy(models.Model):
 class Arrival(models.Model):
     """An arrival registration (返京/来京人员登记), usually by the person through the community's link."""
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uid = models.UUIDField(default=uuid7, unique=True, editable=False)
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="arrivals")
     grid_code = models.CharField(_("grid"), max_length=15, db_index=True)
     community_code = models.CharField(_("community"), max_length=12)

@@ -13,7 +13,7 @@ from epigrid.core.errors import NotFound
 from epigrid.core.scoping import narrow_within
 from epigrid.core.validators import compact_id_number, normalise_phone
 
-from .models import Resident, ResidentMatch
+from .models import HOLDS_NUMBER, Resident, ResidentMatch
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9Xx]$")
 _PHONE_LIKE = re.compile(r"^\+?[0-9 -]{7,16}$")
@@ -30,6 +30,15 @@ def personal_value(q: str) -> tuple[str, str] | None:
         phone, problem = normalise_phone(q)
         return "phone", pii.blind_index(phone, "phone") if not problem else "-"
     return None
+
+
+def with_id_number(index: str) -> Q:
+    """The records with this ID number (its blind index): the one holding it in each city, found through
+    the unique constraint's index, and the newer records stored beside one of those (duplicate_of, which
+    always shares its holder's number), through theirs. What filter(id_number_index=index) means, but
+    with an index for each part: a plain index on the blind index would cost every insert."""
+    holders = list(Resident.objects.filter(HOLDS_NUMBER, id_number_index=index).values_list("pk", flat=True))
+    return Q(pk__in=holders) | Q(duplicate_of__in=holders, id_number_index=index)
 
 
 def residents_search(*, user, q: str = "", within: str = "", tag: int = 0):

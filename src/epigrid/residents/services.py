@@ -13,6 +13,7 @@ decline. Only staff who may edit the existing record ever change or move it.
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,7 @@ from epigrid.core.scoping import in_scope
 from epigrid.regions.locate import locate
 from epigrid.regions.models import Grid
 
-from .models import Arrival, Resident, ResidentMatch, Source
+from .models import HOLDS_NUMBER, Arrival, Resident, ResidentMatch, Source
 from .signals import resident_merged, resident_moved
 from .validation import clean_resident
 
@@ -74,7 +75,7 @@ def _holder(city_code: str, index: str, *, exclude: int | None = None) -> Reside
     """The record that holds this ID number in the city (not one of its newer duplicates)."""
     if not index:
         return None
-    qs = Resident.objects.filter(city_code=city_code, id_number_index=index, duplicate_of__isnull=True)
+    qs = Resident.objects.filter(HOLDS_NUMBER, city_code=city_code, id_number_index=index)
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
     return qs.first()
@@ -231,7 +232,7 @@ def residents_lookup(*, actor: Actor, value: str):
 
     from epigrid.core.ratelimit import hits, rate_limit
 
-    from .selectors import personal_value, residents_search
+    from .selectors import personal_value, residents_search, with_id_number
 
     require_user(actor)
     found = personal_value(value)
@@ -241,7 +242,7 @@ def residents_lookup(*, actor: Actor, value: str):
     kind, index = found
     rate_limit("lookup", settings.LOOKUP_RATE_PER_MINUTE, f"user{actor.pk}", window=60,
                message=_("Too many look-ups in a minute; please wait a moment."))
-    qs = residents_search(user=actor).filter(**{f"{kind}_index": index})
+    qs = residents_search(user=actor).filter(with_id_number(index) if kind == "id_number" else Q(phone_index=index))
     matches = list(qs.values_list("uid", flat=True)[:2])
     home = actor.home_code
     audit_record(actor=actor, action="resident.lookup", object_type="resident",

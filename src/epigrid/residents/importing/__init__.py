@@ -26,7 +26,9 @@ numbers, duplicates inside the file, and a fast path for the writes.
   the importer the person exists elsewhere): the row is stored beside that record (`duplicate_of`) and a
   `ResidentMatch` is filed with its jurisdiction, as services.resident_register does; importing it
   again updates the importer's own record. The record held elsewhere is never changed or moved.
-- Writes bypass the ORM (DESIGN.md): executemany on SQLite, COPY on PostgreSQL; updates in batches.
+- Writes bypass the ORM (DESIGN.md): executemany on SQLite, binary COPY on PostgreSQL; updates in
+  batches. A large first load into an empty table builds the secondary indexes after its rows, in the
+  same transaction (run._indexes_built_after).
 - Large files are prepared (validate, encrypt, locate) by a pool of processes over chunks, in order;
   the database writes stay in this process and its one transaction.
 """

@@ -73,6 +73,11 @@ POOL_WORKERS = 2  # processes that prepare rows while this one reads the file an
 WORKER_NICE = 3
 MAX_BYTES = settings.RESIDENTS_IMPORT_MAX_BYTES
 BULK_CACHE_KIB = 128 * 1024  # SQLite page cache during an import
+# A file this large (about 80,000 rows) into an empty resident table builds these indexes after the load
+# (run._indexes_built_after). Not uid's (time-ordered uids append to it) nor duplicate_of's (partial:
+# an import into an empty table adds nothing to it).
+DEFER_MIN_BYTES = 8 << 20
+DEFERRED = ("resident_grid", "resident_phone", "resident_unique_id_per_city")
 
 INSERT_COLUMNS = ("uid", "grid_code", "city_code", "name", "name_pinyin", "name_initials", "gender", "birth_date",
                   "id_type", "id_number_enc", "id_number_index", "phone_enc", "phone_index", "address", "lon", "lat",

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from epigrid.core.scoping import prefix_upper
+
 from ..models import Resident
 from .common import (
     _I,
@@ -86,13 +88,21 @@ class _Report:
 
 # --- Writing ----------------------------------------------------------------------------------------
 
+# The insert columns' types for PostgreSQL's binary COPY, which the server reads without parsing text (half
+# the time of text COPY for these rows: bytea in hex, floats and timestamps in words). Text for the rest.
+_BINARY = {"uid": "uuid", "birth_date": "date", "id_number_enc": "bytea", "phone_enc": "bytea", "lon": "float8",
+           "lat": "float8", "tags": "int2", "created_at": "timestamptz", "updated_at": "timestamptz"}
+COPY_TYPES = [_BINARY.get(c, "text") for c in INSERT_COLUMNS]
+
+
 class _Writer:
     TABLE = Resident._meta.db_table
 
-    def __init__(self, cursor, vendor: str):
+    def __init__(self, cursor, vendor: str, *, empty: bool = False):
         self.cursor, self.vendor = cursor, vendor
+        self.empty = empty  # the table was empty when the import began: no city has residents
         cols = ", ".join(INSERT_COLUMNS)
-        self.copy_sql = f"COPY {self.TABLE} ({cols}) FROM STDIN"
+        self.copy_sql = f"COPY {self.TABLE} ({cols}) FROM STDIN (FORMAT BINARY)"
         self.insert_sql = f"INSERT INTO {self.TABLE} ({cols}) VALUES ({', '.join(['%s'] * len(INSERT_COLUMNS))})"
         sets = ", ".join(f"{c} = %s" for c in UPDATED)
         self.update_sql = f"UPDATE {self.TABLE} SET {sets} WHERE id = %s"
@@ -102,8 +112,12 @@ class _Writer:
         # Asked once per city, before this import writes there: a city with no residents yet (the usual
         # first import) needs no lookups at all. Rows this import adds are caught by its own duplicate
         # check; a concurrent import into the same city fails on the unique constraint instead.
+        if self.empty:
+            return False
         if city not in self.has_rows:
-            self.cursor.execute(f"SELECT 1 FROM {self.TABLE} WHERE city_code = %s LIMIT 1", [city])
+            # A range of grid codes (a city's grids start with its code): the grid index answers it.
+            self.cursor.execute(f"SELECT 1 FROM {self.TABLE} WHERE grid_code >= %s AND grid_code < %s LIMIT 1",
+                                [city, prefix_upper(city) or "~"])  # "~" sorts after every digit
             self.has_rows[city] = self.cursor.fetchone() is not None
         return self.has_rows[city]
 
@@ -114,8 +128,10 @@ class _Writer:
         cols = "id, id_number_index, " + ", ".join(COMPARED)
         for i in range(0, len(indexes), 500):
             part = indexes[i:i + 500]
-            self.cursor.execute(f"SELECT {cols} FROM {self.TABLE} WHERE city_code = %s AND duplicate_of_id IS NULL "
-                                f"AND id_number_index IN ({', '.join(['%s'] * len(part))})", [city, *part])
+            # The unique constraint's condition (models.HOLDS_NUMBER) as its index has it, so SQLite uses it.
+            self.cursor.execute(f"SELECT {cols} FROM {self.TABLE} WHERE id_number_index IN "
+                                f"({', '.join(['%s'] * len(part))}) AND city_code = %s "
+                                f"AND NOT (id_number_index = '') AND duplicate_of_id IS NULL", [*part, city])
             for row in self.cursor.fetchall():
                 out[row[1]] = row
         return out
@@ -140,6 +156,7 @@ class _Writer:
             return
         if self.vendor == "postgresql":
             with self.cursor.cursor.copy(self.copy_sql) as copy:
+                copy.set_types(COPY_TYPES)
                 for row in rows:
                     copy.write_row(row)
         else:
