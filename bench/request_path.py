@@ -30,6 +30,9 @@ import uuid
 from _server import bench_var_dir, emit  # bench/_server.py
 
 os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("request-path")
+# Check-ins in time whatever the hour (as bench/checkins.py): the common path, the same every run.
+os.environ.setdefault("EPIGRID_CHECKIN_AM_DEADLINE", "23:59")
+os.environ.setdefault("EPIGRID_CHECKIN_PM_DEADLINE", "23:59")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
 
 import django  # noqa: E402

@@ -89,6 +89,36 @@ def test_the_same_client_id_twice_stores_one_check_in(observation):
     assert AuditEvent.objects.filter(action="checkin.record").count() == 1
 
 
+def test_a_check_in_in_time_stores_it_and_its_audit_row_once(observation, gridworker):
+    """The common check-in (in time, no alert): on PostgreSQL the check-in and its audit row are one
+    statement (core/statements.py). Either way the audit row names the check-in, who and where, and
+    neither a retry nor a second check-in for the slot writes a second record of it."""
+    from epigrid.core.context import client_address
+
+    from .conftest import local
+
+    day = observation.start
+    token = client_address.set("10.0.0.7")
+    try:
+        checkin, created = record(observation, actor=gridworker, when=local(day.year, day.month, day.day, 9))
+        again, created_again = record(observation, actor=gridworker, when=local(day.year, day.month, day.day, 9, 5))
+    finally:
+        client_address.reset(token)
+    assert created and not created_again and again.pk == checkin.pk
+    assert checkin.alerts_raised == [] and not Alert.objects.exists()
+    stored = CheckIn.objects.get()
+    assert (stored.pk, stored.temperature, stored.slot, stored.by) == (checkin.pk, Decimal("36.5"), "am", "worker")
+    event = AuditEvent.objects.get(action="checkin.record")
+    assert (event.object_type, event.object_id, event.actor_name, event.jurisdiction_code, event.ip) == (
+        "checkin", str(checkin.pk), "gridworker", observation.grid_code, "10.0.0.7")
+    assert event.changes == {"temperature": "recorded", "symptoms": "recorded", "slot": "am"}
+    replaced, _ = record(observation, actor=gridworker, client_id="client-0002", temperature="36.8",
+                         when=local(day.year, day.month, day.day, 10))
+    assert replaced.pk == checkin.pk and CheckIn.objects.get().temperature == Decimal("36.8")
+    assert AuditEvent.objects.filter(action="checkin.record").count() == 1
+    assert AuditEvent.objects.filter(action="checkin.replace", object_id=str(checkin.pk)).count() == 1
+
+
 def test_a_client_id_of_another_observation_is_a_conflict_and_reveals_nothing(observation, first_grid):
     from epigrid.health.services import observation_start
 
