@@ -27,6 +27,7 @@ import pstats
 import time
 import uuid
 
+from _load import observations_prepare  # bench/_load.py
 from _server import bench_var_dir, emit  # bench/_server.py
 
 os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("request-path")
@@ -40,22 +41,10 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-
-from epigrid.accounts.models import User  # noqa: E402
-from epigrid.accounts.roles import Role  # noqa: E402
-from epigrid.accounts.services import token_create, user_add  # noqa: E402
-from epigrid.core.principals import SYSTEM  # noqa: E402
-from epigrid.demo.services import demo_city_build  # noqa: E402
-from epigrid.health.models import CheckIn, Observation, Status  # noqa: E402
-from epigrid.health.services import observation_start  # noqa: E402
-from epigrid.regions.models import Grid  # noqa: E402
-from epigrid.residents.services import resident_create  # noqa: E402
 
 OBSERVATIONS = int(os.environ.get("BENCH_OBSERVATIONS", "2000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
-DISTRICT = "110101000000"
 
 # Profile entries (file suffix, function name) whose cumulative time is one part of the request.
 PARTS = {
@@ -72,28 +61,8 @@ STATEMENTS = ("django/db/backends/utils.py", ("execute", "executemany"))
 OWN_STATEMENTS = {"token_authenticate": "auth", "insert_many": "audit"}
 
 
-def prepare() -> tuple[list[str], str]:
-    call_command("migrate", verbosity=0)
-    if not Grid.objects.filter(code__startswith=DISTRICT[:6]).exists():
-        demo_city_build(seed=1, scale="small")
-    if not User.objects.filter(username="benchadmin").exists():
-        user_add(actor=SYSTEM, username="benchadmin", role=Role.DISTRICT_ADMIN, node_code=DISTRICT)
-    admin = User.objects.get(username="benchadmin")
-    grids = list(Grid.objects.filter(code__startswith=DISTRICT[:6]).values_list("code", flat=True))
-    have = Observation.objects.filter(status=Status.ACTIVE, grid_code__startswith=DISTRICT[:6]).count()
-    for i in range(have, OBSERVATIONS):
-        resident = resident_create(actor=admin, data={"name": f"测试{i:05d}", "id_type": "passport",
-                                                      "id_number": f"E{i:08d}", "grid_code": grids[i % len(grids)]})
-        observation_start(actor=admin, resident=resident, kind="home", reason="arrival")
-    uids = [str(u) for u in Observation.objects.filter(status=Status.ACTIVE, grid_code__startswith=DISTRICT[:6])
-            .values_list("uid", flat=True)[:OBSERVATIONS]]
-    CheckIn.objects.filter(observation__uid__in=uids).delete()  # every check-in below is a new one
-    _, token = token_create(actor=SYSTEM, username="benchadmin", name="bench", days=1)
-    return uids, token
-
-
 def main() -> None:
-    uids, token = prepare()
+    uids, token = observations_prepare(OBSERVATIONS)
     app = WSGIHandler()
     run = uuid.uuid4().hex[:8]
 

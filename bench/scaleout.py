@@ -20,7 +20,7 @@ Then the PostgreSQL server's own limit on this machine, with no Python in the wa
   pg_checkin_insert   the check-in INSERT alone, one a transaction (a commit, a WAL flush, each)
   pg_checkin_tx       the statements a new check-in request runs (`queries_per_checkin`, counted
                       in-process on the same code path): two look-ups (the token with its user and
-                      memberships, the observation), BEGIN, the check-in INSERT, the audit INSERT, COMMIT
+                      memberships, the observation) and one WITH writing the check-in and its audit row
 into scratch copies of the check-in and audit tables, dropped afterwards.
 
 PostgreSQL only (the point is one database shared by the servers): EPIGRID_DATABASE_URL, default
@@ -33,7 +33,6 @@ Run: .venv/bin/python bench/scaleout.py
 """
 
 import json
-import math
 import os
 import random
 import re
@@ -41,9 +40,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 
+from _load import Phase, observations_prepare, report  # bench/_load.py
 from _server import bench_var_dir, emit, free_port, serve, stop  # bench/_server.py
 
 os.environ["EPIGRID_VAR_DIR"] = bench_var_dir("scaleout")
@@ -73,20 +72,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from epigrid.accounts.models import User  # noqa: E402
-from epigrid.accounts.roles import Role  # noqa: E402
-from epigrid.accounts.services import token_create, user_add  # noqa: E402
-from epigrid.core.principals import SYSTEM  # noqa: E402
-from epigrid.demo.services import demo_city_build  # noqa: E402
-from epigrid.health.models import CheckIn, Observation, Status  # noqa: E402
-from epigrid.health.services import observation_start  # noqa: E402
-from epigrid.regions.models import Grid  # noqa: E402
-from epigrid.residents.services import resident_create  # noqa: E402
+from epigrid.health.models import CheckIn  # noqa: E402
 
 RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "3000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
@@ -94,119 +84,6 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
 PG_CLIENTS = [int(n) for n in os.environ.get("BENCH_PG_CLIENTS", "8,32").split(",")]
-DISTRICT = "110101000000"
-
-
-def prepare() -> tuple[list[str], str]:
-    """Observation uids and a fresh token; data built through the services the first time."""
-    call_command("migrate", verbosity=0)
-    if not Grid.objects.filter(code__startswith=DISTRICT[:6]).exists():
-        demo_city_build(seed=1, scale="small")
-    if not User.objects.filter(username="benchadmin").exists():
-        user_add(actor=SYSTEM, username="benchadmin", role=Role.DISTRICT_ADMIN, node_code=DISTRICT)
-    admin = User.objects.get(username="benchadmin")
-    grids = list(Grid.objects.filter(code__startswith=DISTRICT[:6]).values_list("code", flat=True))
-    have = Observation.objects.filter(status=Status.ACTIVE, grid_code__startswith=DISTRICT[:6]).count()
-    for i in range(have, RESIDENTS):
-        resident = resident_create(actor=admin, data={
-            "name": f"测试{i:05d}", "id_type": "passport", "id_number": f"E{i:08d}",
-            "grid_code": grids[i % len(grids)]})
-        observation_start(actor=admin, resident=resident, kind="home", reason="arrival")
-    uids = [str(u) for u in Observation.objects.filter(status=Status.ACTIVE, grid_code__startswith=DISTRICT[:6])
-            .values_list("uid", flat=True)[:RESIDENTS]]
-    # A check-in replaces its slot's earlier one; each phase here needs fresh slots: start clean.
-    CheckIn.objects.filter(observation__uid__in=uids).delete()
-    _, token = token_create(actor=SYSTEM, username="benchadmin", name="bench", days=1)
-    return uids, token
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else float("nan")
-
-
-class Phase:
-    """bench/checkins.py's Phase, with the clients spread over several ports (client c talks to
-    ports[c % len(ports)], as a round-robin load balancer would place its connections)."""
-
-    def __init__(self, ports: list[int], token: str, make, expect: tuple[int, ...]):
-        self.ports, self.make, self.expect = ports, make, expect
-        self.auth = f"Authorization: Bearer {token}\r\nAccept-Language: en\r\nHost: 127.0.0.1\r\n"
-        self.latencies: list[float] = []
-        self.errors = 0
-        self.samples: list[str] = []
-        self.elapsed = self.cpu = 0.0
-
-    def _request(self, method: str, path: str, body: str | None) -> bytes:
-        if body is None:
-            return f"{method} {path} HTTP/1.1\r\n{self.auth}\r\n".encode()
-        data = body.encode()
-        return (f"{method} {path} HTTP/1.1\r\n{self.auth}Content-Type: application/json\r\n"
-                f"Content-Length: {len(data)}\r\n\r\n").encode() + data
-
-    async def _client(self, c: int, stop_at: float) -> None:
-        import asyncio
-
-        port = self.ports[c % len(self.ports)]
-        reader = writer = None
-        i = 0
-        while time.perf_counter() < stop_at:
-            method, path, body = self.make(c, i)
-            i += 1
-            started = time.perf_counter()
-            try:
-                if writer is None:
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.write(self._request(method, path, body))
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head[9:12])
-                lower = head.lower()
-                at = lower.find(b"content-length:")
-                length = int(lower[at + 15:lower.find(b"\r\n", at)]) if at >= 0 else None
-                data = await (reader.readexactly(length) if length is not None else reader.read())
-                self.latencies.append(time.perf_counter() - started)
-                if b"connection: close" in lower or length is None:
-                    writer.close()
-                    reader = writer = None
-                if status not in self.expect:
-                    self.errors += 1
-                    if len(self.samples) < 3:
-                        self.samples.append(f"{status} {data[:200]!r}")
-            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                self.errors += 1
-                if len(self.samples) < 3:
-                    self.samples.append(repr(exc))
-                if writer is not None:
-                    writer.close()
-                reader = writer = None
-        if writer is not None:
-            writer.close()
-
-    def run(self, seconds: float) -> dict:
-        """Run for `seconds`; the figures returned add up every run of this phase so far."""
-        import asyncio
-
-        async def main():
-            stop_at = time.perf_counter() + seconds
-            await asyncio.gather(*(self._client(c, stop_at) for c in range(CONCURRENCY)))
-
-        cpu, started = time.process_time(), time.perf_counter()
-        asyncio.run(main())
-        self.elapsed += time.perf_counter() - started
-        self.cpu += time.process_time() - cpu
-        lat = [x * 1000 for x in self.latencies]
-        return {"rate": len(lat) / self.elapsed, "p50": percentile(lat, 0.5), "p99": percentile(lat, 0.99),
-                "errors": self.errors, "samples": self.samples, "client_cpu_ms": self.cpu * 1000 / max(1, len(lat))}
-
-
-def report(name: str, result: dict, unit: str) -> None:
-    emit(f"{name}_per_s", result["rate"], unit)
-    emit(f"{name}_p50_ms", result["p50"], "ms")
-    emit(f"{name}_p99_ms", result["p99"], "ms")
-    emit(f"{name}_errors", result["errors"], "requests")
-    emit(f"{name}_load_process_cpu_ms", result["client_cpu_ms"], "ms/request")
-    for sample in result["samples"]:
-        print(json.dumps({"sample_error": name, "detail": sample}, ensure_ascii=False), file=sys.stderr)
 
 
 def queries_per_checkin(token: str, observation: str) -> int:
@@ -245,8 +122,8 @@ def postgres_limit() -> None:
     and no append-only trigger), dropped afterwards:
       pg_checkin_insert  the check-in INSERT alone, a transaction each (a commit, a WAL flush)
       pg_checkin_tx      what a new check-in request runs, in order: the token with its user and
-                         memberships, the observation, then BEGIN, the check-in INSERT, the audit INSERT,
-                         COMMIT (the statements counted in queries_per_checkin)."""
+                         memberships, the observation, then the check-in and its audit row in one WITH
+                         (the statements counted in queries_per_checkin)."""
     scratch = {"bench_scaleout_checkin": "health_checkin", "bench_scaleout_audit": "core_auditevent"}
     with connection.cursor() as cursor:
         for table, like in scratch.items():
@@ -267,11 +144,12 @@ def postgres_limit() -> None:
         "FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id "
         f"LEFT JOIN accounts_membership m ON m.user_id = u.id WHERE t.id = {token_id} AND t.revoked_at IS NULL;\n"
         "SELECT id, uid, resident_id, grid_code, start, status FROM health_observation WHERE id = :o;\n"
-        f"BEGIN;\n{insert.replace(';', ' ON CONFLICT DO NOTHING RETURNING id;')}"
+        # The check-in and its audit row in one statement, as core/statements.py insert_with_audit sends it.
+        f"WITH c AS ({insert.replace(';', ' ON CONFLICT DO NOTHING RETURNING id').strip()}) "
         "INSERT INTO bench_scaleout_audit (at, actor_id, actor_name, action, object_type, object_id, object_repr, "
-        f"jurisdiction_code, changes, reason, ip) VALUES (now(), {user_id}, 'benchadmin', 'checkin.record', "
-        "'checkin', currval('bench_scaleout_seq')::text, '', '110101001001001', '{\"temperature\": \"36.6\"}', "
-        "'', '127.0.0.1');\nCOMMIT;\n")
+        f"jurisdiction_code, changes, reason, ip) SELECT now(), {user_id}, 'benchadmin', 'checkin.record', "
+        "'checkin', c.id::text, '', '110101001001001', '{\"temperature\": \"36.6\"}', '', '127.0.0.1' "
+        "FROM c;\n")
     try:
         if shutil.which("pgbench") is None:
             print("pgbench not found: the PostgreSQL limit is not measured (apt-get install postgresql-contrib)",
@@ -287,7 +165,7 @@ def postgres_limit() -> None:
 
 
 def main() -> None:
-    uids, token = prepare()
+    uids, token = observations_prepare(RESIDENTS)
     emit("observations_active", len(uids), "observations")
     emit("load_concurrency", CONCURRENCY, "connections")
     emit("cpu_cores", os.cpu_count() or 0, "cores")
@@ -304,10 +182,10 @@ def main() -> None:
         observation, slot = uids[k % len(uids)], ("am", "pm")[(k // len(uids)) % 2]
         body = (f'{{"observation":"{observation}","slot":"{slot}","temperature":{temps[k % len(temps)]},'
                 f'"symptoms":[],"client_id":"{run}-{k}"}}')
-        return "POST", "/api/v1/checkins", body
+        return "POST", "/api/v1/checkins", body, None
 
     def me(t: int, i: int):
-        return "GET", "/api/v1/me", None
+        return "GET", "/api/v1/me", None, None
 
     def fresh_slots() -> None:
         """Between check-in phases: each phase writes new check-ins into empty slots, not replacements."""
@@ -326,20 +204,20 @@ def main() -> None:
         servers.append(serve(port_b, token, workers=WORKERS, log_name="serve-b.log"))
         servers.append(serve(port_c, token, workers=2 * WORKERS, log_name="serve-c.log"))
         for port in (port_a, port_b, port_c):
-            Phase([port], token, me, (200,)).run(1.0)  # warm every worker up
-        results = {"static": Phase([port_a], token, lambda t, i: ("GET", "/static/epigrid/app.css", None),
-                                   (200,)).run(min(SECONDS, 5))}
-        floors = {"floor_1x2": Phase([port_a], token, me, (200,)),
-                  "floor_2x2": Phase([port_a, port_b], token, me, (200,))}
-        checkins = {"checkins_1x2": Phase([port_a], token, checkin, (200, 201)),
-                    "checkins_2x2": Phase([port_a, port_b], token, checkin, (200, 201)),
-                    "checkins_1x4": Phase([port_c], token, checkin, (200, 201))}
+            Phase([port], token, me, (200,), CONCURRENCY).run(1.0)  # warm every worker up
+        results = {"static": Phase([port_a], token, lambda t, i: ("GET", "/static/epigrid/app.css", None, None),
+                                   (200,), CONCURRENCY).run(min(SECONDS, 5)).result()}
+        floors = {"floor_1x2": Phase([port_a], token, me, (200,), CONCURRENCY),
+                  "floor_2x2": Phase([port_a, port_b], token, me, (200,), CONCURRENCY)}
+        checkins = {"checkins_1x2": Phase([port_a], token, checkin, (200, 201), CONCURRENCY),
+                    "checkins_2x2": Phase([port_a, port_b], token, checkin, (200, 201), CONCURRENCY),
+                    "checkins_1x4": Phase([port_c], token, checkin, (200, 201), CONCURRENCY)}
         for _ in range(ROUNDS):
             for name, phase in floors.items():
-                results[name] = phase.run(SECONDS / ROUNDS)
+                results[name] = phase.run(SECONDS / ROUNDS).result()
             for name, phase in checkins.items():
                 fresh_slots()
-                results[name] = phase.run(SECONDS / ROUNDS)
+                results[name] = phase.run(SECONDS / ROUNDS).result()
     finally:
         for proc in servers:
             stop(proc)
