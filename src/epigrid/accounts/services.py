@@ -126,8 +126,10 @@ def _token_statement(vendor: str) -> tuple[str, tuple, tuple]:
     fields and each field's converters (what the ORM applies to a value read from this database)."""
     q = connection.ops.quote_name
     fields = tuple(User._meta.concrete_fields)
-    converters = tuple(tuple(connection.ops.get_db_converters(f.get_col(User._meta.db_table))
-                             + f.get_db_converters(connection)) for f in fields)
+    # (position, column expression, converters) of each field that has any: the same per request.
+    converters = tuple((i, col, convs) for i, f in enumerate(fields)
+                       if (convs := tuple(connection.ops.get_db_converters(col := f.get_col(User._meta.db_table))
+                                          + f.get_db_converters(connection))))
     sql = (
         f"SELECT {', '.join(f'u.{q(f.column)}' for f in fields)}, t.{q('id')}, "
         f"(t.{q('last_used_at')} IS NULL OR t.{q('last_used_at')} < %s), m.{q('role')}, m.{q('node_code')} "
@@ -157,9 +159,9 @@ def token_authenticate(raw: str) -> User | None:
         return None
     n = len(fields)
     values = list(rows[0][:n])
-    for i, (field, field_converters) in enumerate(zip(fields, converters, strict=True)):
+    for i, col, field_converters in converters:
         for convert in field_converters:
-            values[i] = convert(values[i], field.get_col(User._meta.db_table), connection)
+            values[i] = convert(values[i], col, connection)
     user = User.from_db(connection.alias, [f.attname for f in fields], values)
     user_memberships_known(user, [Membership(user_id=user.pk, role=row[n + 2], node_code=row[n + 3])
                                   for row in rows if row[n + 2] is not None])
