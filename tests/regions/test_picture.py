@@ -1,7 +1,7 @@
 """The commander's picture: the map coloured by today's figures with a drill-down one level at a time,
 and a home page per role (a commander's figures today and yesterday, a grid worker's work)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.test import Client
@@ -113,7 +113,17 @@ def manager(first_grid):
     return user
 
 
-def test_a_grid_workers_home_lists_todays_work(gridworker, manager, first_grid):
+@pytest.fixture
+def morning():
+    """Today at 10:00, whatever the hour the suite runs at: after 20:00 both of the day's check-ins are
+    past their deadlines and none is "due" any more (the page then rightly shows 0)."""
+    import time_machine
+
+    with time_machine.travel(datetime.combine(timezone.localdate(), time(10), tzinfo=timezone.get_current_timezone())):
+        yield
+
+
+def test_a_grid_workers_home_lists_todays_work(morning, gridworker, manager, first_grid):
     from tests.patrol.helpers import incident_in
 
     grid_set_workers(actor=SYSTEM, grid_code=first_grid.code, usernames=["gridworker"])
