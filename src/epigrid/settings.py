@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "epigrid.residents",
     "epigrid.health",
     "epigrid.patrol",
+    "epigrid.epi",
     "epigrid.demo",
 ]
 

@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     CHARITY_STAFF = "charity_staff", _("Charity staff")
     CONSULTANT = "consultant", _("Consultant (doctor or counsellor)")
     AUDITOR = "auditor", _("Auditor (read-only)")
+    # 疾控流调人员: owns cases and tracing at a district or the city.
+    EPIDEMIOLOGIST = "epidemiologist", _("Epidemiologist (tracing)")
 
 
 # What each role may read is split by what the data tells: the outline of the map is not the public's
@@ -39,6 +41,11 @@ PATROL = "patrol"  # walk one's grids: start/end patrols, send track points
 INCIDENT_REPORT = "incident.report"
 INCIDENT_MANAGE = "incident.manage"  # register, reject, dispatch, verify, close, evaluate
 INCIDENT_HANDLE = "incident.handle"  # handle incidents dispatched to oneself or one's unit
+# Epidemic tracing (epi): who is infected, whom they exposed, chains and clusters
+EPI_VIEW = "epi.view"  # cases, contacts, exposures, chains and clusters in scope, personal fields masked
+EPI_EDIT = "epi.edit"  # report and reclassify cases, record exposures and links, decide clusters, give tasks
+EPI_TASK = "epi.task"  # act on the tracing tasks given to oneself (reach, place, test a contact)
+EPI_FIGURES = "epi.figures"  # counts of cases and contacts per node, no person
 
 # A role without the node-wide read still reads its own records, where doing one of these actions:
 # an incident it reported (INCIDENT_REPORT) or that was dispatched to it (INCIDENT_HANDLE): its tasks;
@@ -48,17 +55,19 @@ OWN_RECORDS: dict[str, tuple[str, ...]] = {
     PATROL_VIEW: (PATROL,),
 }
 
-_READ_ALL = {MAP_VIEW, RESIDENTS_VIEW, HEALTH_VIEW, INCIDENT_VIEW, PATROL_VIEW, KPI_VIEW}
+_READ_ALL = {MAP_VIEW, RESIDENTS_VIEW, HEALTH_VIEW, INCIDENT_VIEW, PATROL_VIEW, KPI_VIEW, EPI_FIGURES}
 # A grid worker walks one grid: its map, residents, observations, incidents and figures; of patrols only
 # their own (another worker of the same grid keeps their track).
 _GRID_STAFF = {MAP_VIEW, RESIDENTS_VIEW, HEALTH_VIEW, INCIDENT_VIEW, KPI_VIEW, HEALTH_RECORD, PATROL,
-               INCIDENT_REPORT, INCIDENT_HANDLE}
+               INCIDENT_REPORT, INCIDENT_HANDLE, EPI_VIEW, EPI_TASK}
 _ADMIN = _READ_ALL | {REGIONS_EDIT, USERS_MANAGE, RESIDENTS_EDIT, PII_REVEAL, LIST_EXPORT, HEALTH_RECORD,
                       INCIDENT_REPORT, INCIDENT_MANAGE, INCIDENT_HANDLE}
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    # Commanders see the epidemic as figures (EPI_FIGURES, in _READ_ALL), not as people: tracing is the
+    # epidemiologists' work, and the cases' and contacts' names reach only those who act on them.
     Role.CITY_COMMANDER: frozenset(_ADMIN | {AUDIT_VIEW}),
-    Role.DISTRICT_ADMIN: frozenset(_ADMIN),
-    Role.STREET_ADMIN: frozenset(_ADMIN),
+    Role.DISTRICT_ADMIN: frozenset(_ADMIN | {EPI_VIEW}),
+    Role.STREET_ADMIN: frozenset(_ADMIN | {EPI_VIEW}),
     # Manages the community's incidents and supervises its grid workers' patrols.
     Role.COMMUNITY_WORKER: frozenset(_GRID_STAFF | {PATROL_VIEW, RESIDENTS_EDIT, PII_REVEAL, LIST_EXPORT,
                                                 INCIDENT_MANAGE}),
@@ -71,7 +80,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CHARITY_STAFF: frozenset(),
     Role.CONSULTANT: frozenset(),
     # Read-only: sees everything under its node, including the audit log, and changes nothing.
-    Role.AUDITOR: frozenset(_READ_ALL | {AUDIT_VIEW}),
+    Role.AUDITOR: frozenset(_READ_ALL | {AUDIT_VIEW, EPI_VIEW}),
+    # Owns cases and tracing in their district or city: reads the registry and observations to find and
+    # follow people, creates persons not yet registered, starts contacts' observations, reveals with a reason.
+    Role.EPIDEMIOLOGIST: frozenset({MAP_VIEW, RESIDENTS_VIEW, RESIDENTS_EDIT, PII_REVEAL, LIST_EXPORT, HEALTH_VIEW,
+                                    HEALTH_RECORD, EPI_VIEW, EPI_EDIT, EPI_FIGURES}),
 }
 
 # The roles whose work lives in modules still to come: their home page says so.
