@@ -367,6 +367,14 @@ HEALTH_STATUS_DAYS = env_int("HEALTH_STATUS_DAYS", 14)
 # Submissions a personal check-in link may make in an hour (two slots a day; corrections allowed).
 CHECKIN_LINK_RATE_PER_HOUR = env_int("CHECKIN_LINK_RATE_PER_HOUR", 12)
 
+# Epidemic tracing (docs/tracing.md). How long a close contact is managed after the last exposure: the
+# preset of epi/rules.py ("2020": 14 days of home medical observation; "2022", the ninth edition of the
+# control protocol: 7 days of centralised isolation and 3 of home health monitoring).
+EPI_CONTACT_RULE = env_str("EPI_CONTACT_RULE", "2022")
+# Hours after a contact is registered by which each tracing task is due (then it escalates a level up).
+EPI_TASK_HOURS = {"reach": env_int("EPI_TASK_REACH_HOURS", 2), "place": env_int("EPI_TASK_PLACE_HOURS", 12),
+                  "test": env_int("EPI_TASK_TEST_HOURS", 24)}
+
 # Personal data encryption key file (AES-GCM keys; see docs/data-protection.md).
 PII_KEY_FILE = Path(env_str("PII_KEY_FILE", str(VAR_DIR / "pii.key")))
 

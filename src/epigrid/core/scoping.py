@@ -172,7 +172,11 @@ class ScopedQuerySet(QuerySet):
         prefixes = user_prefixes(user, action)
         if not prefixes:
             return self.none()
+        # A model may name further code fields that also bring a row into scope (`scope_also`: a case is
+        # seen by its address grid's jurisdiction and by the unit that reported it).
+        fields = (self.model.scope_field, *getattr(self.model, "scope_also", ()))
         q = Q()
         for p in prefixes:
-            q |= prefix_q(self.model.scope_field, p)
+            for field in fields:
+                q |= prefix_q(field, p)
         return self.filter(q)

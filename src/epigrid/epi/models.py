@@ -86,6 +86,7 @@ class Case(models.Model):
                                    related_name="+")
 
     scope_field = "grid_code"
+    scope_also = ("reporting_code",)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -384,6 +385,7 @@ class TracingTask(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     result = models.CharField(_("result"), max_length=300, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)  # 0 grid, 1 community, 2 street
+    escalate_at = models.DateTimeField(null=True, blank=True)  # the deadline, then one period per level
     overdue = models.BooleanField(_("overdue"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
@@ -402,7 +404,8 @@ class TracingTask(models.Model):
         indexes = [
             models.Index(fields=["grid_code", "status"], name="task_grid"),
             models.Index(fields=["assignee", "status"], name="task_assignee"),
-            models.Index(fields=["deadline"], name="task_due", condition=models.Q(status="open", escalation_level__lt=2)),
+            # The escalation task's scan: only open tasks that can still go up have it set.
+            models.Index(fields=["escalate_at"], name="task_due", condition=models.Q(escalate_at__isnull=False)),
         ]
 
     def __str__(self):
