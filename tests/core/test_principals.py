@@ -16,7 +16,7 @@ from epigrid.core.principals import PUBLIC, SYSTEM, LinkPrincipal, check_actor
 # The audit writes rows for every kind of principal and checks the actor itself; so does the workflow's
 # rule, which callers pass the actor positionally.
 CHECKS_ITSELF = {"epigrid.core.audit.audit_event", "epigrid.core.audit.audit_record",
-                 "epigrid.patrol.workflow.refusal"}
+                 "epigrid.patrol.workflow.refusal", "epigrid.epi.services.common.epi_audit"}
 
 
 def _functions_with_an_actor():

@@ -207,7 +207,7 @@ def case_create(*, actor: Actor, data: dict, resident=None, person: dict | None 
 @service
 def case_update(*, actor: Actor, uid, data: dict) -> Case:
     """Change a case's clinical and administrative fields (not its classification: case_reclassify)."""
-    case = writable(Case, actor, uid, message=_("No such case."))
+    case = writable(Case, actor=actor, uid=uid, message=_("No such case."))
     data = {k: v for k, v in data.items() if k != "classification"}
     values, errors = clean_case(data, today=today_local(), current=case)
     if errors:
@@ -230,7 +230,7 @@ def case_update(*, actor: Actor, uid, data: dict) -> Case:
 def case_reclassify(*, actor: Actor, uid, classification: str, on: date | None = None) -> Case:
     """Suspected -> confirmed, asymptomatic or excluded; asymptomatic -> confirmed. The change is kept as
     history with its day (`on`, default today: the diagnosis date of a confirmation when not yet set)."""
-    case = writable(Case, actor, uid, message=_("No such case."))
+    case = writable(Case, actor=actor, uid=uid, message=_("No such case."))
     today = today_local()
     on = on or today
     errors = date_errors({"on": on}, today)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from epigrid.accounts.roles import EPI_EDIT
 from epigrid.core.audit import audit_record
 from epigrid.core.errors import FieldError, NotFound
+from epigrid.core.principals import service
 from epigrid.health.services import local_now
 
 __all__ = ["epi_audit", "as_uuid", "today_local", "date_errors", "writable"]
@@ -50,7 +51,8 @@ def date_errors(values: dict, today: date) -> list[FieldError]:
     return errors
 
 
-def writable(model, actor, uid, *, action: str = EPI_EDIT, message: str = ""):
+@service
+def writable(model, uid, *, actor, action: str = EPI_EDIT, message: str = ""):
     """The record with this uid if the actor may change it (`action` over its grid), else NotFound."""
     key = as_uuid(uid)
     obj = model.objects.restrict(actor, action).filter(uid=key).first() if key else None

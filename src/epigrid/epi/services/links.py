@@ -70,7 +70,7 @@ def link_create(*, actor: Actor, infector, infectee, evidence: str, notes: str =
 
 @service
 def link_delete(*, actor: Actor, uid) -> None:
-    link = writable(Link, actor, uid, message=_("No such link."))
+    link = writable(Link, actor=actor, uid=uid, message=_("No such link."))
     with transaction.atomic():
         epi_audit(actor, "link.delete", "link", link, {"infector": link.infector_id, "infectee": link.infectee_id})
         link.delete()

@@ -31,7 +31,7 @@ def trajectory_add(*, actor: Actor, case, start: datetime, end: datetime, place:
                    setting: str = Setting.VENUE, lon: float | None = None, lat: float | None = None,
                    notes: str = "") -> TrajectoryEntry:
     """A place and time the case visited. The place's grid comes from its coordinates when given."""
-    case = writable(Case, actor, case.uid if isinstance(case, Case) else case, message=_("No such case."))
+    case = writable(Case, actor=actor, uid=case.uid if isinstance(case, Case) else case, message=_("No such case."))
     errors = []
     for field, value, limit, required in (("place", place, 100, True), ("notes", notes, 300, False)):
         problem = text_problem(value or "", max_length=limit, required=required)
@@ -65,7 +65,7 @@ def trajectory_to_exposures(*, actor: Actor, uid, residents: list, persons: list
     new `persons`), with its setting, place and dates. All or nothing: the first refusal names its row."""
     from .contacts import exposure_record
 
-    entry = writable(TrajectoryEntry, actor, uid, message=_("No such trajectory entry."))
+    entry = writable(TrajectoryEntry, actor=actor, uid=uid, message=_("No such trajectory entry."))
     case = entry.case
     targets = [("resident", r) for r in (residents or [])] + [("person", p) for p in (persons or [])]
     if not targets:
@@ -85,6 +85,7 @@ def trajectory_to_exposures(*, actor: Actor, uid, residents: list, persons: list
     return exposures
 
 
+@service
 def tasks_create_for(*, actor: Actor, contact) -> list[TracingTask]:
     """The contact's three tasks, due EPI_TASK_HOURS after now, for the grid's first grid worker. Called
     inside the transaction that registers the contact."""
