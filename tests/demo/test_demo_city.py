@@ -127,11 +127,10 @@ def test_demo_command_builds_the_city_and_prints_a_login_per_role(db, capsys):
     assert Grid.objects.count() == 88
     # People and events to look at: residents, arrivals under observation (one with fever), incidents at
     # every step (one evaluated, photos), a patrol track, an arrival already registered (a record match).
+    from epigrid.epi.models import Case, Contact
     from epigrid.health.models import Alert, Observation
     from epigrid.patrol.models import Incident, IncidentPhoto, Patrol, TrackPoint
     from epigrid.residents.models import Arrival, Resident, ResidentMatch
-
-    from epigrid.epi.models import Case, Contact
 
     # 46 residents of the first community; the outbreak's cases and contacts are people of their own.
     people = Resident.objects.count()
