@@ -30,6 +30,10 @@ class EpiConfig(AppConfig):
             "planned_end": _("planned end"), "escalation_level": _("escalation level"),
         })
 
+        from .figures import register
+
+        register()  # the map's and home page's figures (regions/figures.py)
+
         from epigrid.core.tasks import SCHEDULES
 
         for entry in (("epi.escalate_overdue", "epigrid.epi.tasks.escalate_overdue", 5),
