@@ -132,3 +132,15 @@ def test_a_suspected_case_from_a_fever_alert_in_one_action(client, person, epi):
     alert.refresh_from_db()
     assert alert.status == "handled"
     assert client.post("/cases/from-alert", {"alert": alert.pk}).status_code == 409  # already a case
+
+
+def test_a_trajectory_time_without_a_zone_is_local_time(client, person):
+    case = client.post("/cases", {"classification": "confirmed", "resident": str(person().uid)}).json()
+    day = today_local() - timedelta(days=1)
+    response = client.post(f"/cases/{case['uid']}/trajectory", {"start": f"{day}T09:00:00", "end": f"{day}T09:30:00",
+                                                                "place": "东四菜市场"})
+    assert response.status_code == 201, response.json()
+    assert response.json()["start"].startswith(f"{day}T09:00:00") and response.json()["start"].endswith("+08:00")
+    backwards = client.post(f"/cases/{case['uid']}/trajectory", {"start": f"{day}T10:00:00+08:00",
+                                                                 "end": f"{day}T09:30:00", "place": "东四菜市场"})
+    assert backwards.status_code == 400 and backwards.json()["errors"][0]["field"] == "end"
