@@ -65,3 +65,19 @@ def test_the_purge_keeps_a_running_case(epi, person, settings):
     residents_purge(after_days=30)
     resident.refresh_from_db()
     assert resident.anonymised_at is None
+
+
+def test_the_reporting_unit_still_sees_a_case_whose_person_moved_away(epi, person, xicheng_grid, api):
+    from epigrid.accounts.roles import Role
+    from tests.conftest import XICHENG, _user
+
+    resident = person()
+    case, _ = case_create(actor=epi, resident=resident, data={"classification": "confirmed"})
+    resident_update(actor=SYSTEM, uid=resident.uid, data={"grid_code": xicheng_grid.code})
+    case.refresh_from_db()
+    assert case.grid_code == xicheng_grid.code and case.reporting_code == "110101000000"
+    assert api.as_user(epi).get(f"/cases/{case.uid}").status_code == 200  # 东城 reported it
+    xicheng = type(api)().as_user(_user("xepi", Role.EPIDEMIOLOGIST, XICHENG))
+    assert xicheng.get(f"/cases/{case.uid}").status_code == 200  # 西城: the person lives there now
+    neighbour = type(api)().as_user(_user("chaoyang", Role.EPIDEMIOLOGIST, "110105000000"))
+    assert neighbour.get(f"/cases/{case.uid}").status_code == 404
