@@ -1,0 +1,303 @@
+"""Clusters (聚集性疫情): 2 or more infected cases within 14 days in one small setting, proposed from the
+data and then confirmed or dismissed, and named, by staff.
+
+Proposals group infected cases (models.INFECTED) by what they share: the same household, the same
+exposure place (`place_key`: setting + normalised place), or infector links whose exposure names a
+setting. Within each group, cases whose dates (onset, else diagnosis, else report) follow each other by
+at most CLUSTER_WINDOW_DAYS make one proposal. A proposal is kept by its `key` (what it groups by, and
+the day it began): proposing again updates the cluster that overlaps the same window (its dates and
+count, new members added), never makes a second one, and leaves a dismissed cluster dismissed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from epigrid.accounts.roles import EPI_EDIT, EPI_VIEW
+from epigrid.core.audit import audit_event, audit_record, audit_record_many
+from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
+from epigrid.core.principals import actor_user, service
+from epigrid.core.scoping import in_scope, narrow_within, prefix_q, user_prefixes
+
+from .models import INFECTED, Case, Cluster, ClusterCase, ClusterStatus, Exposure, Link, Setting
+
+CLUSTER_WINDOW_DAYS = 14
+NAME_MAX = 100
+
+_SPACES = re.compile(r"[\s\u3000·・,，.。、;；:：()（）\[\]【】\"'“”‘’\-_/]+")
+
+
+def place_key(setting: str, place: str) -> str:
+    """The setting and the place in one normalised form, so that "北京南站 G101" and "北京南站g101 " are
+    one place: full-width folded to half-width (NFKC), lower case, spaces and punctuation dropped.
+    Empty when there is no place to share."""
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", place or "")).lower()
+    if not text:
+        return ""
+    return f"{setting}:{text}"[:120]
+
+
+def _windows(members: list[tuple[date, int, str]]) -> list[list[tuple[date, int, str]]]:
+    """Split (day, case id, grid) by gaps of more than the window; runs of 2+ distinct cases."""
+    runs, run = [], []
+    for item in sorted(members):
+        if run and (item[0] - run[-1][0]).days > CLUSTER_WINDOW_DAYS:
+            runs.append(run)
+            run = []
+        if not any(item[1] == m[1] for m in run):
+            run.append(item)
+    runs.append(run)
+    return [r for r in runs if len(r) >= 2]
+
+
+def _groups(city_code: str) -> dict[str, tuple[str, str, list]]:
+    """base key -> (setting, place shown in the name, [(day, case id, grid)]) for the city's infected
+    cases: by household, by exposure place, by links whose exposure names a setting."""
+    cases = (Case.objects.filter(city_code=city_code, classification__in=INFECTED)
+             .annotate(day=Coalesce("onset_date", "diagnosis_date", "report_date"))
+             .values_list("id", "resident_id", "resident__household_id", "grid_code", "day"))
+    by_person: dict[int, list] = defaultdict(list)
+    groups: dict[str, tuple[str, str, list]] = {}
+    for case_id, person, household, grid, day in cases:
+        by_person[person].append((day, case_id, grid))
+        if household:
+            groups.setdefault(f"household:{household}", (Setting.HOUSEHOLD, "", []))[2].append((day, case_id, grid))
+    setting_of_pair = {}
+    exposures = (Exposure.objects.filter(prefix_q("grid_code", city_code))
+                 .values_list("source_id", "person_id", "setting", "place", "place_key"))
+    for source, person, setting, place, key in exposures:
+        if source in by_person and person in by_person:
+            setting_of_pair[(source, person)] = (setting, key)
+        if not key or setting == Setting.HOUSEHOLD:
+            continue
+        group = groups.setdefault(f"place:{key}", (setting, place, []))[2]
+        for p in (source, person):
+            group.extend(by_person.get(p, ()))
+    # Links within a setting that no place names: their components, one group per setting.
+    parent: dict[int, int] = {}
+
+    def root(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    linked = defaultdict(set)
+    for a, b in Link.objects.filter(prefix_q("grid_code", city_code)).values_list(
+            "infector__resident_id", "infectee__resident_id"):
+        setting, key = setting_of_pair.get((a, b), ("", ""))
+        if setting and setting != Setting.HOUSEHOLD and not key and a in by_person and b in by_person:
+            parent[root(a)] = root(b)
+            linked[setting].update((a, b))
+    for setting, people in linked.items():
+        components = defaultdict(list)
+        for p in people:
+            components[root(p)].extend(by_person[p])
+        for members in components.values():
+            first = min(m[1] for m in members)
+            groups[f"link:{setting}:{first}"] = (setting, "", members)
+    return groups
+
+
+def _name(setting: str, place: str, day: date) -> str:
+    label = Setting(setting).label if setting in Setting.values else Setting.OTHER.label
+    if place:
+        name = _("%(setting)s cluster at %(place)s from %(date)s") % {"setting": label, "place": place,
+                                                                      "date": day.isoformat()}
+    else:
+        name = _("%(setting)s cluster from %(date)s") % {"setting": label, "date": day.isoformat()}
+    return name[:NAME_MAX]
+
+
+def _city_in_reach(actor, city_code: str) -> None:
+    if not (len(city_code) == 4 and city_code.isascii() and city_code.isdigit()):
+        raise ServiceError(_("Please correct the marked fields."), [FieldError("city_code", _("a 4-digit city code"))])
+    if not any(p.startswith(city_code) or city_code.startswith(p) for p in user_prefixes(actor, EPI_EDIT)):
+        raise NotFound(_("No such city in your jurisdiction."))
+
+
+@service
+def clusters_propose(*, actor, city_code: str) -> dict:
+    """Propose the city's clusters (see the module): creates new proposals, updates the open or confirmed
+    cluster of the same key and window, never touches a dismissed one. Only clusters whose first case
+    lies in the actor's jurisdiction (EPI_EDIT) are written. Returns counts."""
+    _city_in_reach(actor, city_code)
+    with transaction.atomic():
+        existing = defaultdict(list)
+        for cluster in Cluster.objects.filter(city_code=city_code).select_for_update():
+            existing[cluster.key.rsplit("@", 1)[0]].append(cluster)
+        members = defaultdict(set)
+        for cluster_id, case_id in ClusterCase.objects.filter(cluster__city_code=city_code).values_list(
+                "cluster_id", "case_id"):
+            members[cluster_id].add(case_id)
+        created, updated, new_members, events = 0, 0, [], []
+        for base, (setting, place, group) in _groups(city_code).items():
+            for run in _windows(group):
+                first, last = run[0][0], run[-1][0]
+                window = timedelta(days=CLUSTER_WINDOW_DAYS)
+                match = next((c for c in existing[base] if c.first_date - window <= last
+                              and c.last_date + window >= first), None)
+                if match is not None and match.status == ClusterStatus.DISMISSED:
+                    continue
+                if not in_scope(actor, EPI_EDIT, (match.grid_code if match else run[0][2])):
+                    continue
+                if match is None:
+                    match = Cluster.objects.create(
+                        city_code=city_code, grid_code=run[0][2], name=_name(setting, place, first),
+                        setting=setting if setting in Setting.values else Setting.OTHER,
+                        key=f"{base}@{first:%Y%m%d}"[:160], first_date=first, last_date=last)
+                    existing[base].append(match)
+                    created += 1
+                    events.append(("cluster.propose", match, {"cases": len(run)}))
+                fresh = [(case_id, grid) for _day, case_id, grid in run if case_id not in members[match.pk]]
+                if not fresh and match.first_date <= first and match.last_date >= last:
+                    continue
+                members[match.pk].update(case_id for case_id, _grid in fresh)
+                new_members += [ClusterCase(cluster=match, case_id=case_id, grid_code=grid) for case_id, grid in fresh]
+                previous = match.case_count
+                match.first_date, match.last_date = min(match.first_date, first), max(match.last_date, last)
+                match.case_count = len(members[match.pk])
+                match.save(update_fields=["first_date", "last_date", "case_count"])
+                if previous:
+                    updated += 1
+                    events.append(("cluster.propose", match, {"cases": [previous, match.case_count]}))
+        ClusterCase.objects.bulk_create(new_members, batch_size=2000, ignore_conflicts=True)
+        audit_record_many(audit_event(actor=actor, action=action, object_type="cluster", object_id=c.uid,
+                                      object_repr=c.name, jurisdiction_code=c.grid_code, changes=changes)
+                          for action, c, changes in events)
+    return {"created": created, "updated": updated, "members_added": len(new_members)}
+
+
+def _cluster_for_edit(actor, uid) -> Cluster:
+    cluster = Cluster.objects.restrict(actor, EPI_EDIT).select_for_update().filter(uid=uid).first()
+    if cluster is None:
+        raise NotFound(_("No such cluster."))
+    return cluster
+
+
+def _clean_name(name) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_("Please correct the marked fields."), [FieldError("name", _("a name is required"))])
+    if len(name) > NAME_MAX:
+        raise ServiceError(_("Please correct the marked fields."),
+                           [FieldError("name", _("at most %(n)s characters") % {"n": NAME_MAX})])
+    return name
+
+
+@service
+def cluster_confirm(*, actor, uid, name: str) -> Cluster:
+    """A proposed cluster confirmed by staff, under the name they give it."""
+    name = _clean_name(name)
+    with transaction.atomic():
+        cluster = _cluster_for_edit(actor, uid)
+        if cluster.status != ClusterStatus.PROPOSED:
+            raise Conflict(_("Only a proposed cluster can be confirmed; this one is %(s)s.")
+                           % {"s": cluster.get_status_display()})
+        previous = cluster.name
+        cluster.status, cluster.name = ClusterStatus.CONFIRMED, name
+        cluster.decided_at, cluster.decided_by = timezone.now(), actor_user(actor)
+        cluster.save(update_fields=["status", "name", "decided_at", "decided_by"])
+        audit_record(actor=actor, action="cluster.confirm", object_type="cluster", object_id=cluster.uid,
+                     object_repr=name, jurisdiction_code=cluster.grid_code,
+                     changes={"status": ["proposed", "confirmed"], "name": [previous, name]})
+    return cluster
+
+
+@service
+def cluster_dismiss(*, actor, uid, reason: str) -> Cluster:
+    """A proposed (or confirmed) cluster dismissed, with the reason: later proposals leave it dismissed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Please correct the marked fields."), [FieldError("reason", _("a reason is required"))])
+    with transaction.atomic():
+        cluster = _cluster_for_edit(actor, uid)
+        if cluster.status == ClusterStatus.DISMISSED:
+            raise Conflict(_("This cluster is already dismissed."))
+        previous = cluster.status
+        cluster.status, cluster.decided_at, cluster.decided_by = ClusterStatus.DISMISSED, timezone.now(), actor_user(actor)
+        cluster.save(update_fields=["status", "decided_at", "decided_by"])
+        audit_record(actor=actor, action="cluster.dismiss", object_type="cluster", object_id=cluster.uid,
+                     object_repr=cluster.name, jurisdiction_code=cluster.grid_code,
+                     changes={"status": [previous, "dismissed"]}, reason=reason)
+    return cluster
+
+
+@service
+def cluster_rename(*, actor, uid, name: str) -> Cluster:
+    name = _clean_name(name)
+    with transaction.atomic():
+        cluster = _cluster_for_edit(actor, uid)
+        previous, cluster.name = cluster.name, name
+        cluster.save(update_fields=["name"])
+        audit_record(actor=actor, action="cluster.rename", object_type="cluster", object_id=cluster.uid,
+                     object_repr=name, jurisdiction_code=cluster.grid_code, changes={"name": [previous, name]})
+    return cluster
+
+
+# ------------------------------------------------------------------ reads
+
+def clusters_list(*, user, status: str = "", within: str = ""):
+    qs = narrow_within(Cluster.objects.restrict(user, EPI_VIEW), within)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def cluster_get(*, user, uid) -> Cluster:
+    cluster = Cluster.objects.restrict(user, EPI_VIEW).filter(uid=uid).first()
+    if cluster is None:
+        raise NotFound(_("No such cluster."))
+    return cluster
+
+
+CONTACTS_SHOWN = 500
+
+
+def cluster_detail(*, user, cluster: Cluster, today: date | None = None) -> dict:
+    """A cluster's cases (masked outside the user's jurisdiction), the contacts its cases exposed (the
+    first CONTACTS_SHOWN, and how many), its timeline (cases per day) and growth (new cases reported in
+    the last 7 days against the 7 before). A fixed number of statements."""
+    today = today or timezone.localdate()
+    rows = (Case.objects.filter(cluster_memberships__cluster=cluster)
+            .annotate(day=Coalesce("onset_date", "diagnosis_date", "report_date"))
+            .order_by("day", "id")
+            .values_list("uid", "number", "classification", "grid_code", "reporting_code", "day", "report_date",
+                         "resident_id", "resident__uid", "resident__name", "generation"))
+    cases, persons, per_day = [], set(), defaultdict(int)
+    last7 = prev7 = 0
+    for uid, number, cls, grid, reporting, day, reported, person, person_uid, name, generation in rows:
+        persons.add(person)
+        per_day[day] += 1
+        age = (today - reported).days
+        last7 += 0 <= age < 7
+        prev7 += 7 <= age < 14
+        readable = in_scope(user, EPI_VIEW, grid) or in_scope(user, EPI_VIEW, reporting)
+        cases.append({"case": uid if readable else None, "number": number if readable else None,
+                      "person": person_uid if readable else None, "name": name if readable else None,
+                      "masked": not readable, "classification": cls, "date": day, "generation": generation})
+    exposures = Exposure.objects.filter(source_id__in=persons).exclude(person_id__in=persons)
+    count = exposures.values("person_id").distinct().count()
+    contacts, previous = [], None
+    for person_uid, name, grid, degree, status, last in (
+            exposures.order_by("person_id", "-last_date")
+            .values_list("person__uid", "person__name", "contact__grid_code", "contact__degree",
+                         "contact__status", "contact__last_exposure")[:CONTACTS_SHOWN * 4]):
+        if person_uid == previous or len(contacts) >= CONTACTS_SHOWN:
+            continue
+        previous = person_uid
+        readable = in_scope(user, EPI_VIEW, grid)
+        contacts.append({"person": person_uid if readable else None, "name": name if readable else None,
+                         "masked": not readable, "degree": degree, "status": status, "last_exposure": last})
+    return {"cluster": cluster, "cases": cases, "contacts": contacts, "contacts_count": count,
+            "timeline": [{"date": d, "cases": n} for d, n in sorted(per_day.items())],
+            "growth": {"last_7_days": last7, "previous_7_days": prev7, "as_of": today}}
+
