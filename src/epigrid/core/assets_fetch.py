@@ -83,9 +83,9 @@ def up_to_date(asset: Asset, dest: Path) -> bool:
             and all((dest / target).is_file() for target in asset.files.values()))
 
 
-def fetch(asset: Asset, *, base: str | None = None, root: Path = VENDOR_DIR) -> Path:
-    """The asset's files under root/<name>/, fetched unless already there at the pinned version."""
-    dest = root / asset.name
+def fetch(asset: Asset, *, base: str | None = None, root: Path | None = None) -> Path:
+    """The asset's files under root/<name>/ (VENDOR_DIR), fetched unless already there at the pinned version."""
+    dest = (root or VENDOR_DIR) / asset.name
     if up_to_date(asset, dest):
         return dest
     url = tarball_url(asset, base or registry())
