@@ -64,7 +64,7 @@
     });
     el.dataset.shown = String(nodes.length);
     chart.setOption({
-      animation: !many,
+      animation: false,
       tooltip: {formatter: tooltip, confine: true},
       legend: [{data: categories.map(function (c) { return c.name; }), top: 0}],
       series: [{
@@ -77,6 +77,7 @@
   }
 
   chart.on('finished', function () {
+    if (!graph) { return; }
     if (!el.dataset.drawnMs) { el.dataset.drawnMs = String(Math.round(performance.now() - started)); }
     el.dataset.ready = '1';
   });
