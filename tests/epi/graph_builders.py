@@ -21,9 +21,10 @@ def household(grid_code: str, address: str = "1号楼") -> Household:
 
 def case(resident: Resident, classification: str = "confirmed", day: date = DAY, **fields) -> Case:
     _seq["case"] += 1
+    fields.setdefault("reporting_code", resident.grid_code[:6] + "000000")
     return Case.objects.create(number=f"T-{_seq['case']:06d}", city_code=resident.city_code, resident=resident,
-                               grid_code=resident.grid_code, reporting_code=resident.grid_code[:6] + "000000",
-                               classification=classification, onset_date=day, report_date=day, **fields)
+                               grid_code=resident.grid_code, classification=classification, onset_date=day,
+                               report_date=day, **fields)
 
 
 def contact(resident: Resident, day: date = DAY, degree: int = 1) -> Contact:

@@ -122,3 +122,11 @@ def test_the_chain_page_draws_from_the_api(outbreak, alice, bob, client):
     assert "vendor/echarts/echarts.min.js" in page
     client.force_login(bob)
     assert client.get(f"/epi/chains/{p['B'].uid}/").status_code == 404
+
+
+def test_a_person_living_elsewhere_is_read_through_a_case_the_users_unit_reported(xc_grid, dc_grid, alice, api):
+    person = b.person(xc_grid.code, "外区病例")
+    assert api.as_user(alice).get(f"/chains/{person.uid}").status_code == 404
+    b.case(person, reporting_code=dc_grid.code[:6] + "000000")
+    response = api.as_user(alice).get(f"/chains/{person.uid}")
+    assert response.status_code == 200 and response.json()["nodes"][0]["name"] == "外区病例"

@@ -9,6 +9,7 @@ import pytest
 from epigrid.core.models import AuditEvent
 from epigrid.core.principals import SYSTEM
 from epigrid.epi.clusters import cluster_detail, clusters_propose, place_key
+from epigrid.epi.graph_api import ClusterGraphOut
 from epigrid.epi.models import Cluster, ClusterStatus
 from tests.epi import graph_builders as b
 
@@ -174,6 +175,7 @@ def test_the_cluster_graph_marks_members_and_contacts_with_positions(family, ali
     clusters_propose(actor=SYSTEM, city_code="1101")
     cluster = Cluster.objects.get()
     graph = api.as_user(alice).get(f"/clusters/{cluster.uid}/graph").json()
+    ClusterGraphOut.model_validate(graph)  # written straight out: the shape its OpenAPI schema promises
     members = {n["name"]: n for n in graph["nodes"]}
     assert members["户主甲"]["member"] and members["家人乙"]["member"] and not members["东城密接"]["member"]
     assert members["户主甲"]["x"] < members["家人乙"]["x"] < members["东城密接"]["x"]

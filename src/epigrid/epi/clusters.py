@@ -16,7 +16,7 @@ import unicodedata
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,10 +24,22 @@ from django.utils.translation import gettext as _
 from epigrid.accounts.roles import EPI_EDIT, EPI_VIEW
 from epigrid.core.audit import audit_event, audit_record, audit_record_many
 from epigrid.core.errors import Conflict, FieldError, NotFound, ServiceError
+from epigrid.core.ids import uuid7
 from epigrid.core.principals import actor_user, service
-from epigrid.core.scoping import in_scope, narrow_within, prefix_q, user_prefixes
+from epigrid.core.scoping import in_scope, narrow_within, prefix_upper, user_prefixes
 
-from .models import INFECTED, Case, Cluster, ClusterCase, ClusterStatus, Exposure, Link, Setting
+from .models import (
+    INFECTED,
+    Case,
+    Classification,
+    Cluster,
+    ClusterCase,
+    ClusterStatus,
+    Degree,
+    Exposure,
+    Link,
+    Setting,
+)
 
 CLUSTER_WINDOW_DAYS = 14
 NAME_MAX = 100
@@ -47,15 +59,31 @@ def place_key(setting: str, place: str) -> str:
 
 def _windows(members: list[tuple[date, int, str]]) -> list[list[tuple[date, int, str]]]:
     """Split (day, case id, grid) by gaps of more than the window; runs of 2+ distinct cases."""
-    runs, run = [], []
-    for item in sorted(members):
+    runs, run, seen = [], [], set()
+    for item in sorted(set(members)):
         if run and (item[0] - run[-1][0]).days > CLUSTER_WINDOW_DAYS:
             runs.append(run)
-            run = []
-        if not any(item[1] == m[1] for m in run):
+            run, seen = [], set()
+        if item[1] not in seen:
+            seen.add(item[1])
             run.append(item)
     runs.append(run)
     return [r for r in runs if len(r) >= 2]
+
+
+def _day(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+_EXPOSURE, _CASE, _LINK = Exposure._meta.db_table, Case._meta.db_table, Link._meta.db_table
+# Exposures at a place, read bare (tens of thousands of rows: the ORM's row objects cost seconds).
+_PLACES_SQL = (f"SELECT source_id, person_id, setting, place, place_key FROM {_EXPOSURE} "
+               f"WHERE place_key <> '' AND setting <> 'household' AND grid_code >= %s AND grid_code < %s")
+# Links with the setting of the infector's exposure of the infectee (where one was recorded).
+_LINKS_SQL = (f"SELECT a.resident_id, b.resident_id, e.setting, e.place_key FROM {_LINK} l "
+              f"JOIN {_CASE} a ON a.id = l.infector_id JOIN {_CASE} b ON b.id = l.infectee_id "
+              f"JOIN {_EXPOSURE} e ON e.source_id = a.resident_id AND e.person_id = b.resident_id "
+              f"WHERE l.grid_code >= %s AND l.grid_code < %s")
 
 
 def _groups(city_code: str) -> dict[str, tuple[str, str, list]]:
@@ -64,23 +92,26 @@ def _groups(city_code: str) -> dict[str, tuple[str, str, list]]:
     cases = (Case.objects.filter(city_code=city_code, classification__in=INFECTED)
              .annotate(day=Coalesce("onset_date", "diagnosis_date", "report_date"))
              .values_list("id", "resident_id", "resident__household_id", "grid_code", "day"))
+    sql, params = cases.query.sql_with_params()
+    with connection.cursor() as cursor:  # the ORM's statement, its rows read bare (dates as the database gives them)
+        cursor.execute(sql, params)
+        cases = [(pk, person, household, grid, _day(day)) for pk, person, household, grid, day in cursor.fetchall()]
     by_person: dict[int, list] = defaultdict(list)
     groups: dict[str, tuple[str, str, list]] = {}
     for case_id, person, household, grid, day in cases:
         by_person[person].append((day, case_id, grid))
         if household:
             groups.setdefault(f"household:{household}", (Setting.HOUSEHOLD, "", []))[2].append((day, case_id, grid))
-    setting_of_pair = {}
-    exposures = (Exposure.objects.filter(prefix_q("grid_code", city_code))
-                 .values_list("source_id", "person_id", "setting", "place", "place_key"))
-    for source, person, setting, place, key in exposures:
-        if source in by_person and person in by_person:
-            setting_of_pair[(source, person)] = (setting, key)
-        if not key or setting == Setting.HOUSEHOLD:
-            continue
-        group = groups.setdefault(f"place:{key}", (setting, place, []))[2]
-        for p in (source, person):
-            group.extend(by_person.get(p, ()))
+    bounds = [city_code, prefix_upper(city_code) or ":"]  # ":" sorts after every digit
+    with connection.cursor() as cursor:
+        cursor.execute(_PLACES_SQL, bounds)
+        for source, person, setting, place, key in cursor.fetchall():
+            if source in by_person or person in by_person:
+                group = groups.setdefault(f"place:{key}", (setting, place, []))[2]
+                group.extend(by_person.get(source, ()))
+                group.extend(by_person.get(person, ()))
+        cursor.execute(_LINKS_SQL, bounds)
+        links = cursor.fetchall()
     # Links within a setting that no place names: their components, one group per setting.
     parent: dict[int, int] = {}
 
@@ -91,10 +122,8 @@ def _groups(city_code: str) -> dict[str, tuple[str, str, list]]:
         return x
 
     linked = defaultdict(set)
-    for a, b in Link.objects.filter(prefix_q("grid_code", city_code)).values_list(
-            "infector__resident_id", "infectee__resident_id"):
-        setting, key = setting_of_pair.get((a, b), ("", ""))
-        if setting and setting != Setting.HOUSEHOLD and not key and a in by_person and b in by_person:
+    for a, b, setting, key in links:
+        if setting != Setting.HOUSEHOLD and not key and a in by_person and b in by_person:
             parent[root(a)] = root(b)
             linked[setting].update((a, b))
     for setting, people in linked.items():
@@ -107,14 +136,18 @@ def _groups(city_code: str) -> dict[str, tuple[str, str, list]]:
     return groups
 
 
-def _name(setting: str, place: str, day: date) -> str:
-    label = Setting(setting).label if setting in Setting.values else Setting.OTHER.label
-    if place:
-        name = _("%(setting)s cluster at %(place)s from %(date)s") % {"setting": label, "place": place,
-                                                                      "date": day.isoformat()}
-    else:
-        name = _("%(setting)s cluster from %(date)s") % {"setting": label, "date": day.isoformat()}
-    return name[:NAME_MAX]
+class _Namer:
+    """Proposal names in the actor's language, the templates and labels translated once per run."""
+
+    def __init__(self):
+        self.labels = {value: str(label) for value, label in Setting.choices}
+        self.at = _("%(setting)s cluster at %(place)s from %(date)s")
+        self.plain = _("%(setting)s cluster from %(date)s")
+
+    def __call__(self, setting: str, place: str, day: date) -> str:
+        values = {"setting": self.labels.get(setting, self.labels[Setting.OTHER]), "place": place,
+                  "date": day.isoformat()}
+        return ((self.at if place else self.plain) % values)[:NAME_MAX]
 
 
 def _city_in_reach(actor, city_code: str) -> None:
@@ -124,56 +157,88 @@ def _city_in_reach(actor, city_code: str) -> None:
         raise NotFound(_("No such city in your jurisdiction."))
 
 
+class _Proposal:
+    __slots__ = ("pk", "uid", "key", "status", "first", "last", "grid", "count", "name", "setting", "members")
+
+    def __init__(self, pk, uid, key, status, first, last, grid, count, name, setting):
+        self.pk, self.uid, self.key, self.status, self.first, self.last = pk, uid, key, status, first, last
+        self.grid, self.count, self.name, self.setting, self.members = grid, count, name, setting, set()
+
+
+_CLUSTER = Cluster._meta.db_table
+_INSERT_CLUSTER = (f"INSERT INTO {_CLUSTER} (uid, city_code, grid_code, name, setting, {connection.ops.quote_name('key')}, "
+                   f"status, first_date, last_date, case_count, created_at) "
+                   f"VALUES (%s, %s, %s, %s, %s, %s, 'proposed', %s, %s, %s, %s)")
+_UPDATE_CLUSTER = f"UPDATE {_CLUSTER} SET first_date = %s, last_date = %s, case_count = %s WHERE id = %s"
+_INSERT_MEMBER = (f"INSERT INTO {ClusterCase._meta.db_table} (cluster_id, case_id, grid_code) VALUES (%s, %s, %s) "
+                  f"ON CONFLICT DO NOTHING")
+
+
 @service
 def clusters_propose(*, actor, city_code: str) -> dict:
     """Propose the city's clusters (see the module): creates new proposals, updates the open or confirmed
     cluster of the same key and window, never touches a dismissed one. Only clusters whose first case
-    lies in the actor's jurisdiction (EPI_EDIT) are written. Returns counts."""
+    lies in the actor's jurisdiction (EPI_EDIT) are written. Each new or grown cluster is audited.
+    Bare statements (tens of thousands of rows: the ORM's objects would cost seconds). Returns counts."""
     _city_in_reach(actor, city_code)
+    window = timedelta(days=CLUSTER_WINDOW_DAYS)
+    name = _Namer()
+    ops = connection.ops
     with transaction.atomic():
-        existing = defaultdict(list)
-        for cluster in Cluster.objects.filter(city_code=city_code).select_for_update():
-            existing[cluster.key.rsplit("@", 1)[0]].append(cluster)
-        members = defaultdict(set)
+        existing, by_pk = defaultdict(list), {}
+        for row in (Cluster.objects.filter(city_code=city_code).select_for_update()
+                    .values_list("id", "uid", "key", "status", "first_date", "last_date", "grid_code", "case_count",
+                                 "name", "setting")):
+            proposal = by_pk[row[0]] = _Proposal(*row)
+            existing[proposal.key.rsplit("@", 1)[0]].append(proposal)
         for cluster_id, case_id in ClusterCase.objects.filter(cluster__city_code=city_code).values_list(
                 "cluster_id", "case_id"):
-            members[cluster_id].add(case_id)
-        created, updated, new_members, events = 0, 0, [], []
+            by_pk[cluster_id].members.add(case_id)
+        new, changed, fresh_members = [], {}, []
         for base, (setting, place, group) in _groups(city_code).items():
             for run in _windows(group):
                 first, last = run[0][0], run[-1][0]
-                window = timedelta(days=CLUSTER_WINDOW_DAYS)
-                match = next((c for c in existing[base] if c.first_date - window <= last
-                              and c.last_date + window >= first), None)
+                match = next((c for c in existing[base] if c.first - window <= last and c.last + window >= first),
+                             None)
                 if match is not None and match.status == ClusterStatus.DISMISSED:
                     continue
-                if not in_scope(actor, EPI_EDIT, (match.grid_code if match else run[0][2])):
+                if not in_scope(actor, EPI_EDIT, (match.grid if match else run[0][2])):
                     continue
                 if match is None:
-                    match = Cluster.objects.create(
-                        city_code=city_code, grid_code=run[0][2], name=_name(setting, place, first),
-                        setting=setting if setting in Setting.values else Setting.OTHER,
-                        key=f"{base}@{first:%Y%m%d}"[:160], first_date=first, last_date=last)
+                    match = _Proposal(None, uuid7(), f"{base}@{first:%Y%m%d}"[:160], ClusterStatus.PROPOSED, first,
+                                      last, run[0][2], 0, name(setting, place, first),
+                                      setting if setting in name.labels else Setting.OTHER)
                     existing[base].append(match)
-                    created += 1
-                    events.append(("cluster.propose", match, {"cases": len(run)}))
-                fresh = [(case_id, grid) for _day, case_id, grid in run if case_id not in members[match.pk]]
-                if not fresh and match.first_date <= first and match.last_date >= last:
+                    new.append(match)
+                fresh = [(case_id, grid) for _day, case_id, grid in run if case_id not in match.members]
+                if not fresh and match.first <= first and match.last >= last:
                     continue
-                members[match.pk].update(case_id for case_id, _grid in fresh)
-                new_members += [ClusterCase(cluster=match, case_id=case_id, grid_code=grid) for case_id, grid in fresh]
-                previous = match.case_count
-                match.first_date, match.last_date = min(match.first_date, first), max(match.last_date, last)
-                match.case_count = len(members[match.pk])
-                match.save(update_fields=["first_date", "last_date", "case_count"])
-                if previous:
-                    updated += 1
-                    events.append(("cluster.propose", match, {"cases": [previous, match.case_count]}))
-        ClusterCase.objects.bulk_create(new_members, batch_size=2000, ignore_conflicts=True)
-        audit_record_many(audit_event(actor=actor, action=action, object_type="cluster", object_id=c.uid,
-                                      object_repr=c.name, jurisdiction_code=c.grid_code, changes=changes)
-                          for action, c, changes in events)
-    return {"created": created, "updated": updated, "members_added": len(new_members)}
+                match.members.update(case_id for case_id, _grid in fresh)
+                fresh_members += [(match, case_id, grid) for case_id, grid in fresh]
+                match.first, match.last = min(match.first, first), max(match.last, last)
+                if match.pk:
+                    changed.setdefault(match.pk, (match, match.count))
+        now = ops.adapt_datetimefield_value(timezone.now())
+        uid_field = Cluster._meta.get_field("uid")
+        with connection.cursor() as cursor:
+            cursor.executemany(_INSERT_CLUSTER, [
+                (uid_field.get_db_prep_value(c.uid, connection), city_code, c.grid, c.name, c.setting, c.key,
+                 ops.adapt_datefield_value(c.first), ops.adapt_datefield_value(c.last), len(c.members), now)
+                for c in new])
+            if new:
+                ids = dict(Cluster.objects.filter(city_code=city_code).values_list("key", "id"))
+                for c in new:
+                    c.pk = ids[c.key]
+            cursor.executemany(_UPDATE_CLUSTER, [
+                (ops.adapt_datefield_value(c.first), ops.adapt_datefield_value(c.last), len(c.members), c.pk)
+                for c, _previous in changed.values()])
+            cursor.executemany(_INSERT_MEMBER, [(c.pk, case_id, grid) for c, case_id, grid in fresh_members])
+        events = [(c, {"cases": len(c.members)}) for c in new]
+        events += [(c, {"cases": [previous, len(c.members)]}) for c, previous in changed.values()]
+        audit_record_many(audit_event(actor=actor, action="cluster.propose", object_type="cluster", object_id=c.uid,
+                                      object_repr=c.name, jurisdiction_code=c.grid, changes=changes)
+                          for c, changes in events)
+    return {"created": len(new), "updated": len(changed), "members_added": len(fresh_members)}
 
 
 def _cluster_for_edit(actor, uid) -> Cluster:
@@ -273,6 +338,7 @@ def cluster_detail(*, user, cluster: Cluster, today: date | None = None) -> dict
             .values_list("uid", "number", "classification", "grid_code", "reporting_code", "day", "report_date",
                          "resident_id", "resident__uid", "resident__name", "generation"))
     cases, persons, per_day = [], set(), defaultdict(int)
+    labels = dict(Classification.choices)
     last7 = prev7 = 0
     for uid, number, cls, grid, reporting, day, reported, person, person_uid, name, generation in rows:
         persons.add(person)
@@ -283,10 +349,11 @@ def cluster_detail(*, user, cluster: Cluster, today: date | None = None) -> dict
         readable = in_scope(user, EPI_VIEW, grid) or in_scope(user, EPI_VIEW, reporting)
         cases.append({"case": uid if readable else None, "number": number if readable else None,
                       "person": person_uid if readable else None, "name": name if readable else None,
-                      "masked": not readable, "classification": cls, "date": day, "generation": generation})
+                      "masked": not readable, "classification": cls, "date": day, "generation": generation,
+                      "classification_label": labels.get(cls, cls)})
     exposures = Exposure.objects.filter(source_id__in=persons).exclude(person_id__in=persons)
     count = exposures.values("person_id").distinct().count()
-    contacts, previous = [], None
+    contacts, previous, degrees = [], None, dict(Degree.choices)
     for person_uid, name, grid, degree, status, last in (
             exposures.order_by("person_id", "-last_date")
             .values_list("person__uid", "person__name", "contact__grid_code", "contact__degree",
@@ -296,7 +363,8 @@ def cluster_detail(*, user, cluster: Cluster, today: date | None = None) -> dict
         previous = person_uid
         readable = in_scope(user, EPI_VIEW, grid)
         contacts.append({"person": person_uid if readable else None, "name": name if readable else None,
-                         "masked": not readable, "degree": degree, "status": status, "last_exposure": last})
+                         "masked": not readable, "degree": degree, "status": status, "last_exposure": last,
+                         "degree_label": degrees.get(degree, "")})
     return {"cluster": cluster, "cases": cases, "contacts": contacts, "contacts_count": count,
             "timeline": [{"date": d, "cases": n} for d, n in sorted(per_day.items())],
             "growth": {"last_7_days": last7, "previous_7_days": prev7, "as_of": today}}
