@@ -324,7 +324,7 @@ def cluster_get(*, user, uid) -> Cluster:
     return cluster
 
 
-CONTACTS_SHOWN = 500
+CONTACTS_SHOWN = 200
 
 
 def cluster_detail(*, user, cluster: Cluster, today: date | None = None) -> dict:

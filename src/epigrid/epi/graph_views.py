@@ -19,6 +19,7 @@ from . import chains, clusters
 from .models import Classification, ClusterStatus
 
 PAGE_SIZE = 50
+CASES_SHOWN = 200  # rows of a cluster's case table on its page (the API and the graph give them all)
 
 
 def _legend() -> dict:
@@ -90,7 +91,7 @@ def cluster_page(request, uid):
     cluster = clusters.cluster_get(user=request.user, uid=uid)
     detail = clusters.cluster_detail(user=request.user, cluster=cluster)
     return render(request, "epi/cluster.html", {
-        **detail, "legend": _legend(), "data_url": reverse("api:cluster_graph", args=[cluster.uid]),
+        **detail, "legend": _legend(), "cases_shown": CASES_SHOWN, "cases_slice": f":{CASES_SHOWN}", "data_url": reverse("api:cluster_graph", args=[cluster.uid]),
         "may_edit": in_scope(request.user, EPI_EDIT, cluster.grid_code)})
 
 

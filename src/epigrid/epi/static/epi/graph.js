@@ -44,22 +44,26 @@
 
   function render() {
     var showContacts = !toggle || toggle.checked;
+    // Past a few hundred nodes: no labels, arrows or dashes (each costs the canvas a path per edge), and
+    // styles set once for the series rather than per node.
     var many = graph.nodes.length > 300;
     var shown = {};
     var nodes = [];
     graph.nodes.forEach(function (n) {
       if (!showContacts && isContact(n)) { return; }
       shown[n.id] = true;
-      nodes.push({id: n.id, name: n.label, x: n.x, y: n.y, raw: n, category: ORDER.indexOf(categoryOf(n)),
-                  symbol: n.no_known_source ? 'diamond' : 'circle',
-                  symbolSize: n.member ? (many ? 8 : 16) : (many ? 5 : 10),
-                  label: {show: !many && !n.masked}});
+      var node = {id: n.id, name: n.label, x: n.x, y: n.y, raw: n, category: ORDER.indexOf(categoryOf(n)),
+                  symbolSize: n.member ? (many ? 8 : 16) : (many ? 5 : 10)};
+      if (n.no_known_source) { node.symbol = 'diamond'; }
+      if (n.masked && !many) { node.label = {show: false}; }
+      nodes.push(node);
     });
     var edges = [];
     graph.edges.forEach(function (e) {
       if (!shown[e.source] || !shown[e.target]) { return; }
-      edges.push({source: e.source, target: e.target, raw: e,
-                  lineStyle: {type: e.kind === 'link' ? 'solid' : 'dashed', width: e.kind === 'link' ? 2 : 1}});
+      var edge = {source: e.source, target: e.target, raw: e};
+      if (!many && e.kind !== 'link') { edge.lineStyle = {type: 'dashed'}; }
+      edges.push(edge);
     });
     el.dataset.shown = String(nodes.length);
     chart.setOption({
@@ -68,9 +72,10 @@
       legend: [{data: categories.map(function (c) { return c.name; }), top: 0}],
       series: [{
         type: 'graph', layout: 'none', roam: true, categories: categories, data: nodes, links: edges,
-        edgeSymbol: ['none', 'arrow'], edgeSymbolSize: many ? 4 : 7, top: 40,
-        label: {position: 'right', fontSize: 11}, lineStyle: {opacity: 0.6, color: '#7f8c8d'},
-        emphasis: {focus: 'adjacency'}
+        edgeSymbol: many ? ['none', 'none'] : ['none', 'arrow'], edgeSymbolSize: 7, top: 40,
+        symbol: 'circle', label: {show: !many, position: 'right', fontSize: 11},
+        lineStyle: {opacity: 0.6, color: '#7f8c8d', width: many ? 0.5 : 1.5},
+        emphasis: {focus: many ? 'none' : 'adjacency'}
       }]
     }, {notMerge: true});
   }
@@ -95,6 +100,7 @@
     .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
     .then(function (data) {
       graph = data;
+      el.dataset.fetchedMs = String(Math.round(performance.now()));
       el.dataset.nodes = String(data.nodes.length);
       render();
     })
