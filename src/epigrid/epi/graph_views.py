@@ -26,7 +26,7 @@ def _legend() -> dict:
     """The graph's categories in the page's language, for graph.js (its colours live there)."""
     labels = {c.value: str(c.label) for c in Classification}
     labels.update({"contact": _("Contact, not a case"), "masked": _("Outside your jurisdiction"),
-                   "no_source": _("No known source"), "show_contacts": _("Show contacts")})
+                   "no_source": _("No known source")})
     return labels
 
 
