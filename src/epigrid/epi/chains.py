@@ -36,33 +36,36 @@ _CASE = Case._meta.db_table
 
 
 def _hop_sql(direction: str, count: int) -> str:
-    """Both kinds of edge touching the frontier, in one statement: (kind, source person, target person,
-    setting or evidence, first date, last date, the row's grid)."""
+    """Both kinds of edge touching the frontier on one side: (direction, kind, source person, target
+    person, setting or evidence, first date, last date, the row's grid)."""
     marks = ", ".join(["%s"] * count)
     exposure_end, link_end = ("e.person_id", "b.resident_id") if direction == "up" else ("e.source_id", "a.resident_id")
-    return (f"SELECT 'exposure', e.source_id, e.person_id, e.setting, e.first_date, e.last_date, e.grid_code "
-            f"FROM {_EXPOSURE} e WHERE {exposure_end} IN ({marks}) "
-            f"UNION ALL SELECT 'link', a.resident_id, b.resident_id, l.evidence, NULL, NULL, l.grid_code "
+    return (f"SELECT '{direction}', 'exposure', e.source_id, e.person_id, e.setting, e.first_date, e.last_date, "
+            f"e.grid_code FROM {_EXPOSURE} e WHERE {exposure_end} IN ({marks}) "
+            f"UNION ALL SELECT '{direction}', 'link', a.resident_id, b.resident_id, l.evidence, NULL, NULL, l.grid_code "
             f"FROM {_LINK} l JOIN {_CASE} a ON a.id = l.infector_id JOIN {_CASE} b ON b.id = l.infectee_id "
             f"WHERE {link_end} IN ({marks})")
 
 
-def _walk(cursor, root: int, direction: str, hops: int, hop_of: dict, edges: dict) -> bool:
-    """Follow edges `direction` from the root up to `hops` hops; False when the node cap cut it short."""
-    frontier, sign = [root], (-1 if direction == "up" else 1)
-    for hop in range(1, hops + 1):
-        if not frontier:
+def _walk(cursor, root: int, up: int, down: int, hop_of: dict, edges: dict) -> bool:
+    """Follow edges up to `up` hops towards the sources and `down` hops away, both sides of a hop in one
+    statement; False when the node cap cut the walk short."""
+    frontier = {"up": [root] if up else [], "down": [root] if down else []}
+    for hop in range(1, max(up, down) + 1):
+        sides = [d for d, limit in (("up", up), ("down", down)) if hop <= limit and frontier[d]]
+        if not sides:
             break
-        cursor.execute(_hop_sql(direction, len(frontier)), frontier * 2)
-        following = []
-        for kind, src, dst, setting, first, last, grid in cursor.fetchall():
+        sql = " UNION ALL ".join(_hop_sql(d, len(frontier[d])) for d in sides)
+        cursor.execute(sql, [pk for d in sides for pk in frontier[d] * 2])
+        following = {"up": [], "down": []}
+        for direction, kind, src, dst, setting, first, last, grid in cursor.fetchall():
             edges.setdefault((kind, src, dst, setting, str(first or "")), (first, last, grid))
             other = src if direction == "up" else dst
             if other not in hop_of:
                 if len(hop_of) >= NODES_MAX:
                     return False
-                hop_of[other] = sign * hop
-                following.append(other)
+                hop_of[other] = -hop if direction == "up" else hop
+                following[direction].append(other)
         frontier = following
     return True
 
@@ -177,8 +180,7 @@ def chain_of(*, user, person_uid, up: int = 3, down: int = 3) -> dict:
     person = person_for_chain(user=user, person_uid=person_uid)
     hop_of, edges = {person.pk: 0}, {}
     with connection.cursor() as cursor:
-        whole = _walk(cursor, person.pk, "up", up, hop_of, edges)
-        whole = _walk(cursor, person.pk, "down", down, hop_of, edges) and whole
+        whole = _walk(cursor, person.pk, up, down, hop_of, edges)
     nodes = nodes_describe(user, hop_of, hop_of=hop_of)
     return {"person": person.uid, "up": up, "down": down, "truncated": not whole,
             "nodes": list(nodes.values()), "edges": edges_describe(nodes, edges)}
