@@ -201,3 +201,13 @@ def test_the_pages_list_show_and_decide_clusters(family, epi, bob, client):
     client.force_login(bob)
     assert client.get(f"/epi/clusters/{cluster.uid}/").status_code == 404
     assert client.post(f"/epi/clusters/{cluster.uid}/dismiss/", {"reason": "x"}).status_code == 404
+
+
+def test_a_city_level_epidemiologist_proposes_from_the_clusters_page(family, client):
+    from epigrid.accounts.roles import Role
+    from tests.conftest import _user
+
+    client.force_login(_user("epicity", Role.EPIDEMIOLOGIST, "110000000000"))  # Beijing's own node
+    assert 'data-testid="propose"' in client.get("/epi/clusters/").content.decode()
+    client.post("/epi/clusters/propose/")
+    assert Cluster.objects.get().case_count == 2

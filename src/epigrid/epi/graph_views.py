@@ -5,6 +5,7 @@ contacts, timeline and growth), with the staff's decisions. The graphs are drawn
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from epigrid.core.scoping import can, in_scope, user_prefixes
 from epigrid.core.web import message_error
 
 from . import chains, clusters
-from .models import Classification, ClusterStatus
+from .models import Case, Classification, ClusterStatus
 
 PAGE_SIZE = 50
 CASES_SHOWN = 200  # rows of a cluster's case table on its page (the API and the graph give them all)
@@ -66,8 +67,17 @@ def cluster_list(request):
 
 
 def _cities(user) -> list[str]:
-    """The cities where the user may propose clusters (a membership at a city or below)."""
-    return sorted({p[:4] for p in user_prefixes(user, EPI_EDIT) if len(p) >= 4})
+    """The cities where the user may propose clusters: those of their memberships at a city or below, and
+    for a membership above a city (a province, or a municipality's own node) the cities with cases."""
+    prefixes = user_prefixes(user, EPI_EDIT)
+    cities = {p[:4] for p in prefixes if len(p) >= 4}
+    wider = [p for p in prefixes if len(p) < 4]
+    if wider:
+        q = Q()
+        for p in wider:
+            q |= Q(city_code__startswith=p)
+        cities |= set(Case.objects.filter(q).values_list("city_code", flat=True).distinct())
+    return sorted(cities)
 
 
 @login_required
