@@ -109,22 +109,32 @@ def _date(value):
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-_PEOPLE_SQL = f"SELECT id, uid, name, grid_code FROM {Resident._meta.db_table} WHERE id IN (%(ids)s)"
-_CASES_SQL = (f"SELECT resident_id, uid, classification, grid_code, reporting_code, generation, no_known_source, "
-              f"onset_date, report_date FROM {_CASE} WHERE resident_id IN (%(ids)s) ORDER BY report_date, id")
-_CONTACTS_SQL = (f"SELECT resident_id, degree, status, grid_code FROM {Contact._meta.db_table} "
-                 f"WHERE resident_id IN (%(ids)s) ORDER BY last_exposure, id")
+# A graph's people, their cases and contact records in one statement (one round trip instead of three):
+# (part, person, uid, name or classification or status, grid, reporting unit, generation or degree,
+# no known source, onset date, report date or last exposure), oldest first so that the latest wins.
+_NODES_SQL = (
+    f"SELECT 'r', id, uid, name, grid_code, NULL, NULL, NULL, NULL, NULL FROM {Resident._meta.db_table} "
+    f"WHERE id IN (%(ids)s) "
+    f"UNION ALL SELECT 'c', resident_id, uid, classification, grid_code, reporting_code, generation, "
+    f"no_known_source, onset_date, report_date FROM {_CASE} WHERE resident_id IN (%(ids)s) "
+    f"UNION ALL SELECT 'k', resident_id, NULL, status, grid_code, NULL, degree, NULL, NULL, last_exposure "
+    f"FROM {Contact._meta.db_table} WHERE resident_id IN (%(ids)s) ORDER BY 10, 3")
 
 
 def nodes_describe(user, person_ids, *, hop_of=None) -> dict[int, dict]:
     """The graph's nodes by person id: name, latest case and contact record where `user` reads the person;
-    a masked node ("outside your jurisdiction") with no personal field otherwise. Three statements."""
+    a masked node ("outside your jurisdiction") with no personal field otherwise. One statement."""
     ids = list(person_ids)
     if not ids:
         return {}
-    people = {pk: (uid, name, grid) for pk, uid, name, grid in _rows(_PEOPLE_SQL, ids)}
-    cases = {row[0]: row for row in _rows(_CASES_SQL, ids)}  # the latest case of the person wins
-    contacts = {row[0]: row for row in _rows(_CONTACTS_SQL, ids)}
+    people, cases, contacts = {}, {}, {}
+    for part, pk, uid, word, grid, reporting, number, flag, onset, day in _rows(_NODES_SQL, ids):
+        if part == "r":
+            people[pk] = (uid, word, grid)
+        elif part == "c":  # the latest case of the person wins
+            cases[pk] = (pk, uid, word, grid, reporting, number, flag, onset, day)
+        else:
+            contacts[pk] = (pk, number, word, grid)
     scope = {}
 
     def readable(codes) -> bool:
