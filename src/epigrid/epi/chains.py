@@ -25,6 +25,7 @@ from epigrid.core.errors import NotFound
 from epigrid.core.scoping import in_scope, prefix_upper
 from epigrid.residents.models import Resident
 
+from .bulk import update_rows
 from .models import Case, Classification, Contact, Exposure, Link
 
 HOPS_MAX = 5
@@ -275,8 +276,8 @@ def chains_recompute(*, city_code: str) -> dict:
     current = Case.objects.filter(city_code=city_code).values_list(
         "id", "chain_root", "chain_size", "generation", "no_known_source")
     changed = [(*wanted[pk], pk) for pk, *values in current if tuple(values) != wanted.get(pk, tuple(values))]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {_CASE} SET chain_root = %s, chain_size = %s, generation = %s, "
-                           f"no_known_source = %s WHERE id = %s", changed)
+    with transaction.atomic():
+        update_rows(_CASE, [("chain_root", "bigint"), ("chain_size", "integer"), ("generation", "smallint"),
+                            ("no_known_source", "boolean")], changed)
     return {"cases": len(cases), "chains": len(first_case), "changed": len(changed),
             "no_known_source": sum(1 for v in wanted.values() if v[3])}

@@ -28,6 +28,7 @@ from epigrid.core.ids import uuid7
 from epigrid.core.principals import actor_user, service
 from epigrid.core.scoping import in_scope, narrow_within, prefix_upper, user_prefixes
 
+from .bulk import insert_rows, update_rows
 from .models import (
     INFECTED,
     Case,
@@ -165,13 +166,9 @@ class _Proposal:
         self.grid, self.count, self.name, self.setting, self.members = grid, count, name, setting, set()
 
 
-_CLUSTER = Cluster._meta.db_table
-_INSERT_CLUSTER = (f"INSERT INTO {_CLUSTER} (uid, city_code, grid_code, name, setting, {connection.ops.quote_name('key')}, "
-                   f"status, first_date, last_date, case_count, created_at) "
-                   f"VALUES (%s, %s, %s, %s, %s, %s, 'proposed', %s, %s, %s, %s)")
-_UPDATE_CLUSTER = f"UPDATE {_CLUSTER} SET first_date = %s, last_date = %s, case_count = %s WHERE id = %s"
-_INSERT_MEMBER = (f"INSERT INTO {ClusterCase._meta.db_table} (cluster_id, case_id, grid_code) VALUES (%s, %s, %s) "
-                  f"ON CONFLICT DO NOTHING")
+_CLUSTER_COLUMNS = [("uid", "uuid"), ("city_code", "text"), ("grid_code", "text"), ("name", "text"),
+                   ("setting", "text"), ("key", "text"), ("status", "text"), ("first_date", "date"),
+                   ("last_date", "date"), ("case_count", "integer"), ("created_at", "timestamptz")]
 
 
 @service
@@ -220,19 +217,19 @@ def clusters_propose(*, actor, city_code: str) -> dict:
                     changed.setdefault(match.pk, (match, match.count))
         now = ops.adapt_datetimefield_value(timezone.now())
         uid_field = Cluster._meta.get_field("uid")
-        with connection.cursor() as cursor:
-            cursor.executemany(_INSERT_CLUSTER, [
-                (uid_field.get_db_prep_value(c.uid, connection), city_code, c.grid, c.name, c.setting, c.key,
-                 ops.adapt_datefield_value(c.first), ops.adapt_datefield_value(c.last), len(c.members), now)
-                for c in new])
-            if new:
-                ids = dict(Cluster.objects.filter(city_code=city_code).values_list("key", "id"))
-                for c in new:
-                    c.pk = ids[c.key]
-            cursor.executemany(_UPDATE_CLUSTER, [
-                (ops.adapt_datefield_value(c.first), ops.adapt_datefield_value(c.last), len(c.members), c.pk)
-                for c, _previous in changed.values()])
-            cursor.executemany(_INSERT_MEMBER, [(c.pk, case_id, grid) for c, case_id, grid in fresh_members])
+        insert_rows(Cluster._meta.db_table, _CLUSTER_COLUMNS, [
+            (uid_field.get_db_prep_value(c.uid, connection), city_code, c.grid, c.name, c.setting, c.key,
+             ClusterStatus.PROPOSED.value, ops.adapt_datefield_value(c.first), ops.adapt_datefield_value(c.last),
+             len(c.members), now) for c in new])
+        if new:
+            ids = dict(Cluster.objects.filter(city_code=city_code).values_list("key", "id"))
+            for c in new:
+                c.pk = ids[c.key]
+        update_rows(Cluster._meta.db_table, [("first_date", "date"), ("last_date", "date"), ("case_count", "integer")],
+                    [(ops.adapt_datefield_value(c.first), ops.adapt_datefield_value(c.last), len(c.members), c.pk)
+                     for c, _previous in changed.values()])
+        insert_rows(ClusterCase._meta.db_table, [("cluster_id", "bigint"), ("case_id", "bigint"), ("grid_code", "text")],
+                    [(c.pk, case_id, grid) for c, case_id, grid in fresh_members], conflict_nothing=True)
         events = [(c, {"cases": len(c.members)}) for c in new]
         events += [(c, {"cases": [previous, len(c.members)]}) for c, previous in changed.values()]
         audit_record_many(audit_event(actor=actor, action="cluster.propose", object_type="cluster", object_id=c.uid,
