@@ -4,6 +4,8 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# Front-end assets from the npm registry (npm_config_registry: a mirror), pinned and checked by sha512.
+ASSETS := src/epigrid/core/static/vendor/echarts/.fetched.json
 
 .PHONY: demo test install install-test lint bench serve clean
 
@@ -19,9 +21,13 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+$(ASSETS): src/epigrid/core/assets_fetch.py | $(VENV)/.installed
+	$(BIN)/python -m epigrid.core.assets_fetch
+	touch $@
 
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed $(ASSETS)
+
+install-test: $(VENV)/.installed-test $(ASSETS)
 
 demo: install
 	EPIGRID_DEBUG=1 $(BIN)/epigrid demo --port $(PORT)

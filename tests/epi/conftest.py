@@ -49,3 +49,26 @@ def person(first_grid):
                                                    "phone": f"138{seq:08d}", "grid_code": grid_code or first_grid.code,
                                                    "household": household})
     return make
+
+
+@pytest.fixture(autouse=True)
+def _graph_routes(settings):
+    """The graph's API and pages (tests/epi/graph_urlconf.py), until epi/urls.py includes them."""
+    settings.ROOT_URLCONF = "tests.epi.graph_urlconf"
+
+
+@pytest.fixture
+def dc_grid(first_grid):
+    return first_grid
+
+
+@pytest.fixture
+def xc_grid(xicheng_grid):
+    return xicheng_grid
+
+
+@pytest.fixture
+def epi_xicheng(city):
+    from tests.conftest import XICHENG
+
+    return _user("epixc", Role.EPIDEMIOLOGIST, XICHENG)

@@ -402,3 +402,8 @@ def task_done(request, uid: UUID, body: TaskDoneIn):
     services.task_complete(actor=request.user, uid=uid, result=body.result)
     return selectors.task_get(user=request.user, uid=uid)
 
+
+# Chains and clusters (graph_api.py) answer under the same tag set.
+from .graph_api import router as graph_router  # noqa: E402  (after this router's own routes)
+
+router.add_router("", graph_router)

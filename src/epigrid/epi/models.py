@@ -84,6 +84,13 @@ class Case(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    # Kept by chains.chains_recompute (the city's whole case graph at once): the chain (connected component
+    # of exposures and links) by the id of its first case, the generation counted from a case with no
+    # known source (1), and whether no infector link nor exposure from a case explains this one.
+    chain_root = models.BigIntegerField(null=True, blank=True, editable=False)
+    chain_size = models.PositiveIntegerField(_("cases in the chain"), default=0, editable=False)
+    generation = models.PositiveSmallIntegerField(_("generation"), null=True, blank=True, editable=False)
+    no_known_source = models.BooleanField(_("no known source"), default=False, editable=False)
 
     scope_field = "grid_code"
     scope_also = ("reporting_code",)
@@ -98,6 +105,7 @@ class Case(models.Model):
             models.Index(fields=["grid_code", "report_date"], name="case_grid"),  # scoped lists, by report date
             models.Index(fields=["reporting_code"], name="case_reporting"),  # what a unit reported
             models.Index(fields=["resident"], name="case_person"),  # a person's cases, the chain's nodes
+            models.Index(fields=["chain_root"], name="case_chain"),  # the cases of one chain
         ]
 
     def __str__(self):
