@@ -41,7 +41,7 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
     from epigrid.accounts.models import User
     from epigrid.accounts.services import token_create
     from epigrid.core.principals import SYSTEM
-    from epigrid.epi.models import Case, Contact, Link, TracingTask, TrajectoryEntry
+    from epigrid.epi.models import Case, Cluster, Contact, Link, TracingTask, TrajectoryEntry
     from epigrid.epi.services import trajectory_add
     from epigrid.health.models import Alert, Observation
     from epigrid.patrol.models import Incident, IncidentCategory, IncidentPhoto, Notification, Patrol
@@ -84,7 +84,7 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
         "notifications": list(Notification.objects.values_list("pk", flat=True)) or [1],
         "jobs": [str(job.pk)],
         "cases": uids(Case), "contacts": uids(Contact), "links": uids(Link), "trajectory": uids(TrajectoryEntry),
-        "tasks": uids(TracingTask),
+        "tasks": uids(TracingTask), "clusters": uids(Cluster),
         "people": [str(u) for u in Case.objects.values_list("resident__uid", flat=True)[:10]],
         "lon": [round(point.x, 6)], "lat": [round(point.y, 6)],
     }
@@ -97,7 +97,7 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
              "query.case=cases", "query.contact=contacts"],
         "/cases/{uid}": ["path.uid=cases"], "/contacts/{uid}": ["path.uid=contacts"], "/links/{uid}": ["path.uid=links"],
         "/trajectory/{uid}": ["path.uid=trajectory"], "/tracing-tasks/{uid}": ["path.uid=tasks"],
-        "/chains/{person}": ["path.person=people"],
+        "/chains/{person}": ["path.person=people"], "/clusters/{uid}": ["path.uid=clusters"],
         "/residents/{uid}": ["path.uid=residents"], "/observations/{uid}": ["path.uid=observations"],
         "/arrivals/{uid}": ["path.uid=arrivals"], "/resident-matches/{uid}": ["path.uid=matches"],
         "/divisions/{code}": ["path.code=divisions"], "/arrival-policies/{code}": ["path.code=divisions"],

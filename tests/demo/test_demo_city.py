@@ -141,6 +141,11 @@ def test_demo_command_builds_the_city_and_prints_a_login_per_role(db, capsys):
     # A small outbreak: a few hundred cases, contacts under observation now.
     assert Case.objects.count() == 200 and Contact.objects.filter(status="managed").exists()
     assert Observation.objects.filter(status="active", reason="close_contact").exists()
+    from epigrid.epi.models import Cluster
+
+    # Two clusters at least: the household one confirmed, the market one proposed.
+    assert Cluster.objects.filter(status="confirmed", setting="household").count() == 1
+    assert Cluster.objects.filter(status="proposed", setting="venue", name__contains="东四菜市场").exists()
     assert Incident.objects.count() == 5 and Incident.objects.filter(state="evaluated").count() == 1
     assert IncidentPhoto.objects.count() == 2 and ResidentMatch.objects.filter(status="pending").count() == 1
     assert Patrol.objects.filter(status="ended").count() == 1 and TrackPoint.objects.count() == 6

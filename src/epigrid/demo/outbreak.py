@@ -122,5 +122,17 @@ def demo_outbreak_build(*, seed: int = 1, cases: int = 12) -> dict:
 
     if Case.objects.exists():
         return {}
-    built = _Outbreak(seed, cases).build()
-    return {**built, "contacts": Contact.objects.count()}
+    outbreak = _Outbreak(seed, cases)
+    built = outbreak.build()
+    # Chains and cluster proposals as the scheduled task makes them; the household cluster confirmed and
+    # named by the epidemiologist, the market's left proposed for a newcomer to decide.
+    from epigrid.epi.chains import chains_recompute
+    from epigrid.epi.clusters import cluster_confirm, clusters_propose
+    from epigrid.epi.models import Cluster
+
+    chains_recompute(city_code="1101")
+    clusters_propose(actor=SYSTEM, city_code="1101")
+    household = Cluster.objects.filter(setting="household", grid_code=outbreak.home.code).order_by("pk").first()
+    if household is not None:
+        cluster_confirm(actor=outbreak.actor, uid=household.uid, name="东四北大街18号院家庭聚集性疫情")
+    return {**built, "contacts": Contact.objects.count(), "clusters": Cluster.objects.count()}

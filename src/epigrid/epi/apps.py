@@ -44,6 +44,7 @@ class EpiConfig(AppConfig):
         from epigrid.core.tasks import SCHEDULES
 
         for entry in (("epi.escalate_overdue", "epigrid.epi.tasks.escalate_overdue", 5),
-                      ("epi.release_ended", "epigrid.epi.tasks.release_ended", 60)):
+                      ("epi.release_ended", "epigrid.epi.tasks.release_ended", 60),
+                      ("epi.chains_and_clusters", "epigrid.epi.tasks.chains_and_clusters", 5)):
             if entry not in SCHEDULES:
                 SCHEDULES.append(entry)

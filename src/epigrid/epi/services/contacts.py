@@ -7,8 +7,6 @@ the new exposure is added and the period extended, never duplicated."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import timedelta
 
 from django.db import transaction
@@ -25,6 +23,7 @@ from epigrid.health.models import Status as ObservationStatus
 from epigrid.health.services import observation_start
 from epigrid.residents.models import Resident
 
+from ..clusters import place_key as normalised_place_key
 from ..models import Case, Classification, Contact, ContactStatus, Degree, Exposure, Setting
 from ..rules import management_period
 from .cases import _person
@@ -33,16 +32,12 @@ from .tracing import tasks_create_for
 
 __all__ = ["exposure_record", "place_key", "contacts_release_ended"]
 
-_SPACE = re.compile(r"[\s\u3000·・,，.。\-_/]+")
-
-
 def place_key(setting: str, place: str, *, household_id: int | None = None) -> str:
     """What makes two exposures "the same setting": a household by its registry household, any other
-    setting by its place written in one form (NFKC, lower case, no spaces or punctuation)."""
+    setting by its place written in one form (clusters.place_key, the rule the proposals group by)."""
     if setting == Setting.HOUSEHOLD and household_id:
         return f"household:{household_id}"
-    text = _SPACE.sub("", unicodedata.normalize("NFKC", place or "")).lower()
-    return f"{setting}:{text}"[:120] if text else ""
+    return normalised_place_key(setting, place)
 
 
 def _source(actor, source_case, source_contact) -> tuple[Resident, Case | None, Contact | None, int]:
