@@ -19,10 +19,11 @@ DOC = Path(__file__).parents[2] / "docs" / "data-protection.md"
 COLUMNS = {"map": roles.MAP_VIEW, "residents (masked)": roles.RESIDENTS_VIEW, "reveal": roles.PII_REVEAL,
            "health": roles.HEALTH_VIEW, "incidents": roles.INCIDENT_VIEW, "patrols and tracks": roles.PATROL_VIEW,
            "KPIs": roles.KPI_VIEW, "import and edit residents": roles.RESIDENTS_EDIT, "audit log": roles.AUDIT_VIEW,
-           "export lists": roles.LIST_EXPORT}
+           "export lists": roles.LIST_EXPORT, "tracing": roles.EPI_VIEW, "edit tracing": roles.EPI_EDIT}
 USERS = {"city_commander": "commander", "district_admin": "dongcheng", "street_admin": "street",
          "community_worker": "community", "grid_worker": "gridworker", "volunteer": "volunteer",
-         "charity_staff": "charity", "consultant": "doctor", "auditor": "auditor"}
+         "charity_staff": "charity", "consultant": "doctor", "auditor": "auditor",
+         "epidemiologist": "epidemiologist"}
 
 
 def documented() -> dict[tuple[str, str], str]:
@@ -67,7 +68,9 @@ def world(city):
     lon, lat = incident.lon, incident.lat
     own_incident = incident_report(actor=User.objects.get(username="volunteer"), category="no_mask",
                                    description="门口有人未戴口罩", lon=lon, lat=lat, client_id="volunteer-own-1")
-    return {"grid": grid, "resident": Resident.objects.filter(grid_code=grid, duplicate_of=None).first(),
+    from epigrid.epi.models import Case
+
+    return {"grid": grid, "case": Case.objects.filter(grid_code=grid).first(), "resident": Resident.objects.filter(grid_code=grid, duplicate_of=None).first(),
             "observation": Observation.objects.filter(grid_code=grid).first(), "incident": incident,
             "own_incident": own_incident, "patrol": Patrol.objects.get(worker=gridworker),
             "other_patrol": other_patrol, "node": {u.username: u.memberships.first().node_code
@@ -112,6 +115,10 @@ def observed(client, column: str, w: dict, username: str) -> str:
     if column == "export lists":
         response = client.get("/patrol/incidents/" if username == "volunteer" else "/residents/", {"export": "xlsx"})
         return "node" if _ok(response) else "none"
+    if column == "tracing":
+        return "node" if _ok(client.get(f"{api}/cases/{w['case'].uid}")) else "none"
+    if column == "edit tracing":  # an empty change: allowed, it answers the case unchanged
+        return "node" if _ok(client.patch(f"{api}/cases/{w['case'].uid}", {}, content_type="application/json")) else "none"
     raise AssertionError(column)
 
 

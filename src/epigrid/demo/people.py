@@ -38,8 +38,9 @@ def _point_in(grid: Grid, rng) -> tuple[float, float]:
             return round(float(lon), 6), round(float(lat), 6)
 
 
-def demo_people_build(*, seed: int = 1, residents: int = 40) -> dict:
-    """Create the demo's people and events unless there are residents already; returns counts."""
+def demo_people_build(*, seed: int = 1, residents: int = 40, outbreak_cases: int = 12) -> dict:
+    """Create the demo's people and events unless there are residents already, and an outbreak of
+    `outbreak_cases` cases (demo/outbreak.py); returns counts."""
     if Resident.objects.exists():
         return {}
     from epigrid.health.models import Observation
@@ -109,8 +110,11 @@ def demo_people_build(*, seed: int = 1, residents: int = 40) -> dict:
     if worker is not None and commander is not None:
         _closed_loop(worker, commander, _point_in(grids[0], rng), seed)
         _patrol(worker, grids[0], rng)
+    from .outbreak import demo_outbreak_build
+
+    outbreak = demo_outbreak_build(seed=seed, cases=outbreak_cases)
     return {"residents": Resident.objects.count(), "observations": Observation.objects.count(),
-            "incidents": Incident.objects.count()}
+            "incidents": Incident.objects.count(), **outbreak}
 
 
 def _photo() -> bytes:

@@ -37,6 +37,7 @@ def demo_users_create() -> list[tuple[str, str, str, str]]:
         ("charity", Role.CHARITY_STAFF, "110000000000"),
         ("doctor", Role.CONSULTANT, "110000000000"),
         ("auditor", Role.AUDITOR, "110000000000"),
+        ("epidemiologist", Role.EPIDEMIOLOGIST, "110101000000"),
         ("shenzhen", Role.CITY_COMMANDER, "440300000000"),
         ("tianjin", Role.CITY_COMMANDER, "120000000000"),
         ("guiyang", Role.CITY_COMMANDER, "520100000000"),

@@ -8,7 +8,7 @@ class EpiConfig(AppConfig):
     verbose_name = _("Epidemic tracing")
 
     def ready(self):
-        from epigrid.core.audit_words import ACTION_LABELS
+        from epigrid.core.audit_words import ACTION_LABELS, FIELD_LABELS
 
         ACTION_LABELS.update({
             "case.create": _("reported a case"), "case.update": _("changed a case"),
@@ -21,5 +21,18 @@ class EpiConfig(AppConfig):
             "cluster.dismiss": _("dismissed a cluster"), "cluster.rename": _("renamed a cluster"),
             "trajectory.create": _("added a trajectory entry"), "task.create": _("gave a tracing task"),
             "task.done": _("completed a tracing task"), "task.escalate": _("escalated an overdue tracing task"),
-            "epi.import": _("imported cases or contacts"),
+            "epi.import": _("imported cases or contacts"), "contact.became_case": _("recorded that a contact became a case"),
+            "observation.extend": _("extended an observation"),
         })
+        FIELD_LABELS.update({
+            "classification": _("classification"), "severity": _("clinical severity"), "outcome": _("outcome"),
+            "degree": _("degree"), "setting": _("setting"), "evidence": _("evidence"), "rule": _("rule"),
+            "planned_end": _("planned end"), "escalation_level": _("escalation level"),
+        })
+
+        from epigrid.core.tasks import SCHEDULES
+
+        for entry in (("epi.escalate_overdue", "epigrid.epi.tasks.escalate_overdue", 5),
+                      ("epi.release_ended", "epigrid.epi.tasks.release_ended", 60)):
+            if entry not in SCHEDULES:
+                SCHEDULES.append(entry)

@@ -4,6 +4,11 @@ from django.core.management.base import BaseCommand
 from epigrid.demo.people import demo_people_build
 from epigrid.demo.services import DEMO_PASSWORD, demo_city_build, demo_users_create
 from epigrid.regions.models import Grid
+from epigrid.residents.models import Resident
+
+
+def built_already() -> bool:
+    return Resident.objects.exists()
 
 
 class Command(BaseCommand):
@@ -21,10 +26,13 @@ class Command(BaseCommand):
             result = demo_city_build(scale=opts["scale"])
             self.stdout.write(f"  {result.created} divisions and grids")
         rows = demo_users_create()
-        built = demo_people_build()
+        if not built_already():
+            self.stdout.write("building the demo people and a small outbreak…")
+        built = demo_people_build(outbreak_cases=200)
         if built:
             self.stdout.write(f"  {built['residents']} residents, {built['observations']} under observation, "
-                              f"{built['incidents']} incidents")
+                              f"{built['incidents']} incidents, {built.get('cases', 0)} cases, "
+                              f"{built.get('contacts', 0)} contacts")
         url = f"http://127.0.0.1:{opts['port']}/"
         self.stdout.write("\nEpiGrid demo · 演示\n")
         self.stdout.write(f"  open {url}   password for every demo user / 演示账号密码: {DEMO_PASSWORD}\n")
