@@ -10,7 +10,16 @@ from django.test import Client
 from epigrid.accounts.roles import Role
 from epigrid.core.models import AuditEvent
 from epigrid.core.principals import SYSTEM
-from epigrid.epi.models import Case, CaseChange, Contact, Exposure, Link, TaskStatus, TracingTask, TrajectoryEntry
+from epigrid.epi.models import (
+    Case,
+    CaseChange,
+    Contact,
+    Exposure,
+    Link,
+    TaskStatus,
+    TracingTask,
+    TrajectoryEntry,
+)
 from epigrid.epi.services import case_create, exposure_record, link_create, trajectory_add
 from epigrid.epi.services.common import today_local
 from tests.conftest import XICHENG, _user
@@ -118,6 +127,7 @@ def test_who_sees_what(outbreak, epi, worker, alice, xicheng_admin, bob, command
         assert "密接乙" not in client.get("/epi/contacts/").content.decode()
         for url in pages:
             assert client.get(url).status_code == 404, (user, url)
+    assert client_for(xicheng_admin).get(f"/epi/contacts/?case={index.uid}").status_code == 404
     # A commander sees figures, never a person: no menu entry, and the lists are refused.
     client = client_for(commander)
     home = client.get("/").content.decode()

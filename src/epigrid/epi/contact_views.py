@@ -34,13 +34,9 @@ def contact_list(request):
     filters = {"status": status if status in _STATUSES else "managed",
                "degree": g.get("degree", "") if g.get("degree", "") in ("1", "2") else "",
                "within": g.get("within", "").strip()[:15], "case": ""}
-    case = None
-    if g.get("case"):
-        try:
-            case = selectors.case_get(user=request.user, uid=g["case"])
-        except ServiceError:
-            case = None
-        filters["case"] = str(case.uid) if case else ""
+    # A case outside the user's scope (or none such) is the 404 page, as its own page is.
+    case = selectors.case_get(user=request.user, uid=g["case"]) if g.get("case") else None
+    filters["case"] = str(case.uid) if case else ""
     if status == "all":
         filters["status"] = ""
     qs = selectors.contacts_list(user=request.user, status=filters["status"], degree=int(filters["degree"] or 0),
