@@ -22,26 +22,23 @@ from .lists import CONTACTS, TASKS
 from .models import ContactStatus, Degree, TaskStatus
 from .rules import RULES
 
-_STATUSES = ("", *ContactStatus.values)
-
 
 @login_required
 def contact_list(request):
     if not can(request.user, EPI_VIEW):
         return refused(request)
     g = request.GET
-    status = g.get("status", "managed")
-    filters = {"status": status if status in _STATUSES else "managed",
-               "degree": g.get("degree", "") if g.get("degree", "") in ("1", "2") else "",
+    raw = g.get("status", "")
+    status = "" if raw == "all" else raw if raw in ContactStatus.values else ContactStatus.MANAGED
+    filters = {"status": status, "degree": g.get("degree", "") if g.get("degree", "") in ("1", "2") else "",
                "within": g.get("within", "").strip()[:15], "case": ""}
     # A case outside the user's scope (or none such) is the 404 page, as its own page is.
     case = selectors.case_get(user=request.user, uid=g["case"]) if g.get("case") else None
     filters["case"] = str(case.uid) if case else ""
-    if status == "all":
-        filters["status"] = ""
-    qs = selectors.contacts_list(user=request.user, status=filters["status"], degree=int(filters["degree"] or 0),
+    qs = selectors.contacts_list(user=request.user, status=status, degree=int(filters["degree"] or 0),
                                  within=filters["within"], case=case)
-    params = {**filters, "status": filters["status"] or "all"}
+    # In the address: no status is the default (managed), "all" every status.
+    params = {**filters, "status": "all" if not status else "" if status == ContactStatus.MANAGED else status}
     return list_view(request, CONTACTS, qs, params=params, path=reverse("epi:contacts"),
                      template="epi/contacts.html", context={
                          "filters": filters, "statuses": ContactStatus.choices, "degrees": Degree.choices,
@@ -85,13 +82,15 @@ def task_list(request):
     if not can(request.user, EPI_VIEW):
         return refused(request)
     g = request.GET
-    status = g.get("status", TaskStatus.OPEN)
+    status = g.get("status", "") or TaskStatus.OPEN
     filters = {"status": status if status in ("all", *TaskStatus.values) else TaskStatus.OPEN,
                "overdue": "1" if g.get("overdue") == "1" else "",
                "within": g.get("within", "").strip()[:15]}
     qs = selectors.tasks_list(user=request.user, status="" if filters["status"] == "all" else filters["status"],
                               within=filters["within"], overdue=bool(filters["overdue"]))
-    return list_view(request, TASKS, qs, params=filters, path=reverse("epi:tasks"), template="epi/tasks.html",
+    # In the address: no status is the default (open).
+    params = {**filters, "status": "" if filters["status"] == TaskStatus.OPEN else filters["status"]}
+    return list_view(request, TASKS, qs, params=params, path=reverse("epi:tasks"), template="epi/tasks.html",
                      context={"filters": filters, "statuses": TaskStatus.choices, "now": timezone.now()})
 
 

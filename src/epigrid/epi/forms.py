@@ -27,7 +27,7 @@ class CaseFieldsForm(forms.Form):
     diagnosis_date = forms.DateField(label=_("Diagnosis date"), **DATE)
     report_date = forms.DateField(label=_("Report date"), **DATE)
     found_by = forms.ChoiceField(label=_("Found through"), choices=FoundBy.choices, initial=FoundBy.OTHER)
-    imported = forms.BooleanField(label=_("Imported (came from elsewhere)"), required=False)
+    imported = forms.BooleanField(label=pgettext_lazy("case", "Imported (came from elsewhere)"), required=False)
     place = forms.CharField(label=_("Hospital or isolation place"), max_length=100, required=False)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, required=False)
     outcome_date = forms.DateField(label=_("Outcome date"), **DATE)

@@ -42,7 +42,7 @@ CASES = ListSpec(
         Column(_("Diagnosis date"), lambda c, full: c.diagnosis_date),
         Column(_("Report date"), lambda c, full: c.report_date),
         Column(_("Found through"), lambda c, full: c.get_found_by_display()),
-        Column(_("Imported"), lambda c, full: mark(c.imported)),
+        Column(pgettext_lazy("case", "Imported"), lambda c, full: mark(c.imported)),
         Column(_("Outcome"), lambda c, full: c.get_outcome_display() if c.outcome else ""),
         Column(_("Grid code"), lambda c, full: c.grid_code),
         # core.lists puts the place names in .place (a case's own place, the hospital, is not a column here).

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from epigrid.accounts.roles import EPI_EDIT, EPI_VIEW, RESIDENTS_VIEW
@@ -34,6 +35,7 @@ from .models import Case, Classification, FoundBy, Outcome
 from .services.cases import TRACKED
 
 PICK_MAX = 20  # registered people offered by a name search on a form
+EXPOSURES_SHOWN = 200
 
 
 def may_edit(user, case) -> bool:
@@ -76,7 +78,8 @@ def case_list(request):
 @login_required
 def case_detail(request, uid):
     case = selectors.case_get(user=request.user, uid=uid)
-    exposures = list(selectors.exposures_list(user=request.user, case=case))
+    # A superspreader's page shows the latest EXPOSURES_SHOWN; the contact list ("as a list") has them all.
+    exposures = list(selectors.exposures_list(user=request.user, case=case)[:EXPOSURES_SHOWN])
     links = list(selectors.links_of(user=request.user, case=case))
     editable = may_edit(request.user, case)
     return render(request, "epi/case.html", {
@@ -311,7 +314,8 @@ def trajectory_exposures(request, uid):
             picker["error"] = "; ".join([e.message for e in exc.errors] or [exc.detail]) if not isinstance(
                 exc, NotFound) else _("no such person in your jurisdiction")
         else:
-            messages.success(request, _("%(n)d exposures recorded.") % {"n": len(made)})
+            messages.success(request, ngettext("%(n)d exposure recorded.", "%(n)d exposures recorded.", len(made))
+                             % {"n": len(made)})
             return redirect("epi:case", uid=case.uid)
     return render(request, "epi/trajectory_exposures.html", {"entry": entry, "case": case, "picker": picker},
                   status=400 if request.method == "POST" else 200)
