@@ -319,6 +319,7 @@ def test_suspected_case_in_one_action_from_a_fever_alert(epi, person, worker):
     client = client_for(epi)
     page = client.get(f"/health/observations/{obs.uid}/").content.decode()
     assert f"/epi/cases/from-alert/{alert.pk}/" in page
+    assert f"/epi/cases/from-alert/{alert.pk}/" in client.get("/health/today/").content.decode()
     assert f"/epi/cases/from-alert/{alert.pk}/" not in client_for(worker).get(
         f"/health/observations/{obs.uid}/").content.decode()  # a grid worker does not report cases
     response = client.post(f"/epi/cases/from-alert/{alert.pk}/", {"next": f"/health/observations/{obs.uid}/"})
