@@ -349,3 +349,14 @@ def test_suspected_case_in_one_action_from_an_arrival(epi, alice):
     response = client_for(epi).post(f"/epi/cases/from-arrival/{arrival.uid}/")
     case = Case.objects.get(arrival=arrival)
     assert response["Location"] == f"/epi/cases/{case.uid}/" and case.imported and case.found_by == "arrival"
+
+
+def test_the_grid_workers_home_work_lists_their_tracing_tasks(outbreak, worker, alice):
+    from django.utils import timezone
+
+    from epigrid.epi.work import my_tracing_tasks
+
+    work = my_tracing_tasks(user=worker, now=timezone.now())
+    assert work["count"] == 6 and work["url"] == "/epi/tasks/mine/"
+    assert any("密接乙" in item["text"] for item in work["items"])
+    assert my_tracing_tasks(user=alice, now=timezone.now()) is None  # no tracing tasks of their own to do
