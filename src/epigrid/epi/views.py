@@ -200,6 +200,8 @@ def case_reclassify(request, uid):
     if not editable:
         return refused(request)
     form = ReclassifyForm(request.POST if request.method == "POST" else None)
+    form.fields["classification"].choices = [(code, label) for code, label in Classification.choices
+                                             if code in services.RECLASSIFY[case.classification]]
     if request.method == "POST" and form.is_valid():
         try:
             services.case_reclassify(actor=request.user, uid=case.uid, **form.cleaned_data)
