@@ -255,10 +255,9 @@ def link_new(request, uid):
             try:
                 services.link_create(actor=request.user, infector=ends[0], infectee=ends[1],
                                      evidence=data["evidence"], notes=data["notes"])
-            except ServiceError as exc:
-                exc.errors = [FieldError("other", e.message) if e.field in ("infector", "infectee") else e
-                              for e in exc.errors]
-                form_add_errors(form, exc)
+            except ServiceError as exc:  # either end named: the other case's field (also "not found")
+                form_add_errors(form, ServiceError(exc.detail, [
+                    FieldError("other", e.message) if e.field in ("infector", "infectee") else e for e in exc.errors]))
             else:
                 messages.success(request, _("Linked."))
                 return redirect("epi:case", uid=case.uid)
