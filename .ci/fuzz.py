@@ -41,6 +41,8 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
     from epigrid.accounts.models import User
     from epigrid.accounts.services import token_create
     from epigrid.core.principals import SYSTEM
+    from epigrid.epi.models import Case, Contact, Link, TracingTask, TrajectoryEntry
+    from epigrid.epi.services import trajectory_add
     from epigrid.health.models import Alert, Observation
     from epigrid.patrol.models import Incident, IncidentCategory, IncidentPhoto, Notification, Patrol
     from epigrid.patrol.services import patrol_start
@@ -49,13 +51,17 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
     from epigrid.residents.models import Arrival, Resident, ResidentMatch
 
     commander = User.objects.get(username="commander")
-    tokens = {name: token_create(actor=SYSTEM, username=name, name="fuzz")[1] for name in ("commander", "gridworker")}
+    tokens = {name: token_create(actor=SYSTEM, username=name, name="fuzz")[1]
+              for name in ("commander", "gridworker", "epidemiologist")}
     gridworker = User.objects.get(username="gridworker")
     gridworker_grids = [m.node_code for m in gridworker.memberships.all()]
     patrol_start(actor=gridworker)  # running, for /points and /end
     upload = SimpleUploadedFile("people.csv", "姓名,证件号码\n张三,110105194912310029\n李四,bad\n".encode(), "text/csv")
     job = import_job_start(actor=commander, upload=upload, skip_invalid=True)
     import_job_run(str(job.pk))
+    epidemiologist = User.objects.get(username="epidemiologist")
+    case = Case.objects.filter(grid_code__startswith="110101").order_by("pk").first()
+    trajectory_add(actor=epidemiologist, case=case, start=case.created_at, end=case.created_at, place="东四菜市场")
     grid = Grid.objects.filter(code__startswith="110101").order_by("code").first()
     point = shapely.from_geojson(grid.geometry).representative_point()
 
@@ -77,13 +83,21 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
         "alerts": list(Alert.objects.values_list("pk", flat=True)),
         "notifications": list(Notification.objects.values_list("pk", flat=True)) or [1],
         "jobs": [str(job.pk)],
+        "cases": uids(Case), "contacts": uids(Contact), "links": uids(Link), "trajectory": uids(TrajectoryEntry),
+        "tasks": uids(TracingTask),
+        "people": [str(u) for u in Case.objects.values_list("resident__uid", flat=True)[:10]],
         "lon": [round(point.x, 6)], "lat": [round(point.y, 6)],
     }
     uses = {
         "": ["path.incident_id=incidents", "path.photo_id=photos", "path.patrol_id=patrols",
              "path.alert_id=alerts", "path.notification_id=notifications", "path.job_id=jobs",
              "query.within=divisions", "query.lon=lon", "query.lat=lat", "body.observation=observations",
-             "body.resident=residents", "body.grid_code=grids"],
+             "body.resident=residents", "body.grid_code=grids", "body.source_case=cases", "body.infector=cases",
+             "body.infectee=cases", "body.source_contact=contacts", "body.alert=alerts", "body.arrival=arrivals",
+             "query.case=cases", "query.contact=contacts"],
+        "/cases/{uid}": ["path.uid=cases"], "/contacts/{uid}": ["path.uid=contacts"], "/links/{uid}": ["path.uid=links"],
+        "/trajectory/{uid}": ["path.uid=trajectory"], "/tracing-tasks/{uid}": ["path.uid=tasks"],
+        "/chains/{person}": ["path.person=people"],
         "/residents/{uid}": ["path.uid=residents"], "/observations/{uid}": ["path.uid=observations"],
         "/arrivals/{uid}": ["path.uid=arrivals"], "/resident-matches/{uid}": ["path.uid=matches"],
         "/divisions/{code}": ["path.code=divisions"], "/arrival-policies/{code}": ["path.code=divisions"],
@@ -157,9 +171,12 @@ def main() -> int:
                 time.sleep(0.3)
         failed = 0
         # The commander may call every operation; the grid worker's own are the patrols, the check-ins and
-        # the notifications (a commander does not patrol), fuzzed again as the grid worker.
-        for user, share, only in (("commander", 0.75, []), ("gridworker", 0.25,
-                                                            ["--include-path-regex", "/(patrols|checkins|notifications)"])):
+        # the notifications (a commander does not patrol), fuzzed again as the grid worker; tracing is the
+        # epidemiologist's (a commander sees its figures only), fuzzed as the epidemiologist.
+        tracing = "/(cases|contacts|exposures|links|trajectory|tracing-tasks|chains|clusters)"
+        for user, share, only in (("commander", 0.55, []),
+                                  ("gridworker", 0.2, ["--include-path-regex", "/(patrols|checkins|notifications)"]),
+                                  ("epidemiologist", 0.25, ["--include-path-regex", tracing])):
             started = time.monotonic()
             result = subprocess.run(
                 [str(VENV / "schemathesis"), "--config-file", str(config), "run", f"{base}/api/v1/openapi.json",

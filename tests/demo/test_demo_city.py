@@ -116,7 +116,7 @@ def test_demo_command_builds_the_city_and_prints_a_login_per_role(db, capsys):
     call_command("demo", "--no-serve")
     out = capsys.readouterr().out
     for role in ("city_commander", "district_admin", "street_admin", "community_worker", "grid_worker",
-                 "volunteer", "charity_staff", "consultant", "auditor"):
+                 "volunteer", "charity_staff", "consultant", "auditor", "epidemiologist"):
         assert role in out
     assert "http://127.0.0.1:8000/" in out and "epigrid-demo-2020" in out
     for login in ("commander", "shenzhen", "tianjin", "guiyang"):
@@ -127,14 +127,22 @@ def test_demo_command_builds_the_city_and_prints_a_login_per_role(db, capsys):
     assert Grid.objects.count() == 88
     # People and events to look at: residents, arrivals under observation (one with fever), incidents at
     # every step (one evaluated, photos), a patrol track, an arrival already registered (a record match).
+    from epigrid.epi.models import Case, Contact
     from epigrid.health.models import Alert, Observation
     from epigrid.patrol.models import Incident, IncidentPhoto, Patrol, TrackPoint
     from epigrid.residents.models import Arrival, Resident, ResidentMatch
 
-    assert Resident.objects.count() == 46 and Arrival.objects.filter(observation_started=True).count() == 3
-    assert Observation.objects.filter(status="active").count() == 3 and Alert.objects.exists()
+    # 46 residents of the first community; the outbreak's cases and contacts are people of their own.
+    people = Resident.objects.count()
+    outbreak = set(Case.objects.values_list("resident", flat=True)) | set(Contact.objects.values_list("resident", flat=True))
+    assert people == 46 + len(outbreak)
+    assert Arrival.objects.filter(observation_started=True).count() == 3
+    assert Observation.objects.filter(status="active", reason="arrival").count() == 3 and Alert.objects.exists()
+    # A small outbreak: a few hundred cases, contacts under observation now.
+    assert Case.objects.count() == 200 and Contact.objects.filter(status="managed").exists()
+    assert Observation.objects.filter(status="active", reason="close_contact").exists()
     assert Incident.objects.count() == 5 and Incident.objects.filter(state="evaluated").count() == 1
     assert IncidentPhoto.objects.count() == 2 and ResidentMatch.objects.filter(status="pending").count() == 1
     assert Patrol.objects.filter(status="ended").count() == 1 and TrackPoint.objects.count() == 6
     call_command("demo", "--no-serve")  # a second run reuses what is there
-    assert Grid.objects.count() == 88 and Resident.objects.count() == 46
+    assert Grid.objects.count() == 88 and Resident.objects.count() == people

@@ -132,3 +132,13 @@ def test_links_refuse_self_and_cycles(epi, person):
     assert cycle.value.errors[0].field == "infector" and Link.objects.count() == 2
     with pytest.raises(Conflict):
         link_create(actor=epi, infector=a.uid, infectee=b.uid, evidence="sequencing")
+
+
+def test_a_contact_confirmed_leaves_observation_for_the_hospital(epi, case, person):
+    contact = expose(epi, case, person("密接己")).contact
+    suspected, _ = case_create(actor=epi, resident=contact.resident, data={"classification": "suspected"})
+    assert Observation.objects.get(pk=contact.observation_id).status == "active"  # suspected: still observed
+    from epigrid.epi.services import case_reclassify
+
+    case_reclassify(actor=epi, uid=suspected.uid, classification="confirmed")
+    assert Observation.objects.get(pk=contact.observation_id).status == "hospital"

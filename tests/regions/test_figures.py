@@ -34,7 +34,7 @@ def _node(grid_code, digits):
 
 def test_registered_figures_come_from_each_app():
     keys = [f.key for f in figures()]
-    assert keys == ["observed", "alerts", "missed", "arrivals", "incidents", "overdue"]
+    assert keys == ["observed", "alerts", "missed", "arrivals", "incidents", "overdue", "cases", "new_cases", "contacts"]
 
 
 def test_three_observations_in_a_and_one_in_b_make_four_in_the_street(city):

@@ -30,6 +30,17 @@ class EpiConfig(AppConfig):
             "planned_end": _("planned end"), "escalation_level": _("escalation level"),
         })
 
+        from epigrid.residents.retention import RETENTION_HOLDS
+
+        from . import receivers  # connects the registry's signals
+
+        for hold in (receivers.cases_held, receivers.contacts_held):
+            if hold not in RETENTION_HOLDS:
+                RETENTION_HOLDS.append(hold)
+        from .figures import register
+
+        register()  # the map's and home page's figures (regions/figures.py)
+
         from epigrid.core.tasks import SCHEDULES
 
         for entry in (("epi.escalate_overdue", "epigrid.epi.tasks.escalate_overdue", 5),

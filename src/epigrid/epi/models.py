@@ -39,7 +39,7 @@ class Severity(models.TextChoices):
 
 class FoundBy(models.TextChoices):
     RISK_SCREENING = "risk_screening", _("Screening of a risk group")
-    OBSERVATION = "observation", _("Under observation")
+    OBSERVATION = "observation", pgettext_lazy("found by", "During observation")
     FEVER_CLINIC = "fever_clinic", _("Fever clinic")
     ARRIVAL = "arrival", _("Arrival check")
     COMMUNITY_TESTING = "community_testing", _("Community testing")

@@ -1,4 +1,4 @@
-"""What the registry tells the apps built on it (health, later epi), so that their rows follow a person.
+"""What the registry tells the apps built on it (health, epi), so that their rows follow a person.
 
 resident_moved(resident, old_grid_code): the resident's grid changed; their running work (an active
     observation, its open alerts, their health status) moves with them.

@@ -20,6 +20,7 @@ from epigrid.residents.models import Arrival, Resident
 from epigrid.residents.services import resident_create
 
 from ..models import (
+    INFECTED,
     Case,
     CaseChange,
     Classification,
@@ -147,6 +148,20 @@ def _history(case: Case, actor, values: dict, previous: dict, on: date) -> None:
         for f in TRACKED if f in values and (values[f] or "") != (previous.get(f) or "")])
 
 
+def _to_hospital(actor, case: Case) -> None:
+    """An infected person goes to a designated hospital or isolation place: their running observation (a
+    contact's, an arrival's) ends as "sent to hospital", so the grid worker stops asking for check-ins."""
+    from epigrid.health.models import Observation
+    from epigrid.health.models import Status as ObservationStatus
+    from epigrid.health.services import observation_send_to_hospital
+
+    if case.classification not in INFECTED:
+        return
+    running = Observation.objects.filter(resident_id=case.resident_id, status=ObservationStatus.ACTIVE).first()
+    if running is not None:
+        observation_send_to_hospital(actor=actor, uid=running.uid)
+
+
 def _contact_became_case(actor, case: Case) -> None:
     """A contact under management who becomes a case keeps the chain: the contact ends as "became a case",
     and a case whose exposures all came from one case is linked to it as its infector."""
@@ -155,7 +170,8 @@ def _contact_became_case(actor, case: Case) -> None:
         return
     Contact.objects.filter(pk=contact.pk).update(status=ContactStatus.BECAME_CASE, case=case, ended_at=timezone.now())
     epi_audit(actor, "contact.became_case", "contact", contact, {"status": [contact.status, ContactStatus.BECAME_CASE]})
-    sources = set(contact.exposures.exclude(source_case=None).values_list("source_case", flat=True))
+    sources = set(contact.exposures.exclude(source_case=None).exclude(
+        source_case__classification=Classification.EXCLUDED).values_list("source_case", flat=True))
     if len(sources) == 1:
         link = Link.objects.create(infector_id=sources.pop(), infectee=case, grid_code=case.grid_code,
                                    evidence="shared_exposure", created_by=actor_user(actor))
@@ -201,6 +217,7 @@ def case_create(*, actor: Actor, data: dict, resident=None, person: dict | None 
         _history(case, actor, values, {}, values["report_date"])
         epi_audit(actor, "case.create", "case", case, {k: "set" for k in values})
         _contact_became_case(actor, case)
+        _to_hospital(actor, case)
     return case, True
 
 
@@ -251,6 +268,7 @@ def case_reclassify(*, actor: Actor, uid, classification: str, on: date | None =
         case.refresh_from_db()
         _history(case, actor, {"classification": classification}, {"classification": previous}, on)
         epi_audit(actor, "case.reclassify", "case", case, {"classification": [previous, classification]})
+        _to_hospital(actor, case)
     return case
 
 

@@ -42,6 +42,8 @@ def trajectory_add(*, actor: Actor, case, start: datetime, end: datetime, place:
     if not isinstance(start, datetime) or not isinstance(end, datetime):
         errors.append(FieldError("start", _("a date and time")))
     else:
+        # A time without its zone is the city's local time (what a person types on a phone here).
+        start, end = (timezone.make_aware(t) if timezone.is_naive(t) else t for t in (start, end))
         if end < start:
             errors.append(FieldError("end", _("before the start")))
         if start > timezone.now():
