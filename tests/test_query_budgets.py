@@ -5,7 +5,7 @@ from importlib import import_module
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-APPS = ("core", "accounts", "regions", "residents", "health", "patrol")
+APPS = ("core", "accounts", "regions", "residents", "health", "patrol", "epi")
 
 EXEMPT = {
     # Files: one record (or none) written out, no rows behind them that could grow.
@@ -27,11 +27,14 @@ EXEMPT = {
     "patrol:public_report": "the public's empty form (the same catalogue)",
     "regions:community_poster": "a printout of one community's link: no rows",
     "GET /api/v1/locate": "one grid found by a point in the in-memory index: no rows behind it",
+    **{name: "a form of one case: the case and nothing that grows" for name in (
+        "epi:case_edit", "epi:case_reclassify", "epi:link_new", "epi:trajectory_new")},
     # Steps that only take a POST (each answers with a redirect or a partial of one record).
     **{name: "POST only" for name in (
         "residents:resident_reveal", "residents:match_decide", "residents:arrival_review",
         "health:today_checkin", "health:today_call", "health:release_ended", "health:assign", "health:release",
-        "health:hospital", "health:link", "health:alert_handle", "patrol:act")},
+        "health:hospital", "health:link", "health:alert_handle", "patrol:act",
+        "epi:case_from_alert", "epi:case_from_arrival", "epi:link_delete", "epi:task_done")},
 }
 
 

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("epigrid.residents.urls")),
     path("", include("epigrid.health.urls")),
     path("", include("epigrid.patrol.urls")),
+    path("", include("epigrid.epi.urls")),
 ]

@@ -34,9 +34,12 @@ def demo(city):
 
 
 def seeds() -> list[str]:
+    from epigrid.epi.models import TrajectoryEntry
     from epigrid.patrol.models import Patrol
 
-    return [f"/patrol/patrols/{pk}/" for pk in Patrol.objects.values_list("pk", flat=True)]
+    return [f"/patrol/patrols/{pk}/" for pk in Patrol.objects.values_list("pk", flat=True)] + [
+        # A trajectory entry's "who was met there" with a name searched (its case's page links it bare).
+        *(f"/epi/trajectory/{uid}/exposures/?q=张" for uid in TrajectoryEntry.objects.values_list("uid", flat=True)[:3])]
 
 
 def crawl(username: str, language: str) -> dict[str, int]:
@@ -94,3 +97,18 @@ def test_the_crawler_reaches_the_deep_pages(demo):
     client = Client()
     client.force_login(User.objects.get(username="community"))
     assert f"/residents/matches/{match.uid}/" in client.get("/residents/matches/").content.decode()
+
+
+def test_the_crawler_reaches_the_tracing_pages(demo):
+    """The epidemiologist's walk meets the tracing pages with the demo outbreak's data: cases, their forms,
+    contacts, tasks; the grid worker's walk reaches their own tracing tasks and a contact."""
+    seen = crawl("epidemiologist", "zh-hans")
+    visited = {SAME_KIND.sub("#", url) for url, status in seen.items() if status == 200}
+    for kind in ("/epi/cases/", "/epi/cases/#/", "/epi/cases/new/", "/epi/cases/#/edit/", "/epi/cases/#/exposures/new/",
+                 "/epi/cases/#/links/new/", "/epi/cases/#/trajectory/new/", "/epi/contacts/", "/epi/contacts/#/",
+                 "/epi/tasks/"):
+        assert kind in visited, f"no page of kind {kind} reached: {sorted(visited)}"
+    seen = crawl("gridworker", "en")
+    visited = {SAME_KIND.sub("#", url) for url, status in seen.items() if status == 200}
+    for kind in ("/epi/tasks/mine/", "/epi/contacts/#/", "/epi/cases/"):
+        assert kind in visited, f"no page of kind {kind} reached: {sorted(visited)}"

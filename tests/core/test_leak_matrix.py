@@ -59,6 +59,35 @@ def _in_dongcheng(label, field="grid_code", **filters):
     return lambda: _model(label).objects.filter(**{f"{field}__startswith": "110101"}, **filters).order_by("pk").first()
 
 
+def _first(label, *order, **filters):
+    """The record of 东城区 that its lists show first (their default order)."""
+    return lambda: _model(label).objects.filter(grid_code__startswith="110101", **filters).order_by(*order).first()
+
+
+def _trajectory_entry():
+    from django.utils import timezone
+
+    from epigrid.epi.services import trajectory_add
+
+    case = _model("epi.Case").objects.filter(grid_code__startswith="110101").order_by("pk").first()
+    start = timezone.now() - timezone.timedelta(hours=3)
+    return trajectory_add(actor=SYSTEM, case=case, start=start, end=start + timezone.timedelta(hours=1),
+                          place="东四菜市场")
+
+
+def _overdue_task():
+    """An open task of 东城 made overdue, so that the lists of overdue tasks show it."""
+    from django.utils import timezone
+
+    from epigrid.epi.services import tasks_escalate_overdue
+
+    task = _model("epi.TracingTask").objects.filter(grid_code__startswith="110101", status="open").order_by("pk").first()
+    past = timezone.now() - timezone.timedelta(days=2)
+    _model("epi.TracingTask").objects.filter(pk=task.pk).update(deadline=past, escalate_at=past)
+    tasks_escalate_overdue()
+    return _model("epi.TracingTask").objects.get(pk=task.pk)
+
+
 MATRIX: dict[str, Line] = {
     "regions.Division": Line(lambda: _model("regions.Division").objects.get(code=DONGCHENG),
                              details=("/divisions/{o.code}/", "/api/v1/divisions/{o.code}",
@@ -99,6 +128,29 @@ MATRIX: dict[str, Line] = {
                                 lists=("/api/v1/notifications",), inside="gridworker"),
     "core.Job": Line(_job, details=("/residents/import/{o.pk}/", "/residents/import/{o.pk}/progress/"),
                      lists=("/residents/import/",), mark=lambda o: str(o.pk)),
+    "epi.Case": Line(_first("epi.Case", "-report_date", "-id"),
+                     details=("/epi/cases/{o.uid}/", "/api/v1/cases/{o.uid}", "/api/v1/cases/{o.uid}/history",
+                              "/api/v1/cases/{o.uid}/links", "/api/v1/cases/{o.uid}/trajectory"),
+                     lists=("/epi/cases/", "/api/v1/cases"), mark=lambda o: str(o.uid)),
+    "epi.CaseChange": Line(_first("epi.CaseChange", "pk", value="confirmed"),
+                           details=("/api/v1/cases/{o.case.uid}/history",),
+                           lists=("/api/v1/cases/{o.case.uid}/history",), mark=lambda o: o.value),
+    "epi.Contact": Line(_first("epi.Contact", "-last_exposure", "-id"),
+                        details=("/epi/contacts/{o.uid}/", "/api/v1/contacts/{o.uid}"),
+                        lists=("/epi/contacts/?status=all", "/api/v1/contacts"), mark=lambda o: str(o.uid)),
+    "epi.Exposure": Line(_first("epi.Exposure", "-last_date", "-id"),
+                         details=("/api/v1/exposures?contact={o.contact.uid}",),
+                         lists=("/api/v1/exposures", "/api/v1/exposures?contact={o.contact.uid}"),
+                         mark=lambda o: str(o.uid)),
+    "epi.Link": Line(_first("epi.Link", "pk"), details=("/epi/cases/{o.infectee.uid}/",),
+                     lists=("/api/v1/cases/{o.infectee.uid}/links",), mark=lambda o: str(o.uid)),
+    "epi.TrajectoryEntry": Line(_trajectory_entry,
+                                details=("/epi/trajectory/{o.uid}/exposures/", "/epi/cases/{o.case.uid}/"),
+                                lists=("/api/v1/cases/{o.case.uid}/trajectory", "/epi/cases/{o.case.uid}/"),
+                                mark=lambda o: str(o.uid), page_mark=lambda o: f"/epi/trajectory/{o.uid}/exposures/",
+                                inside="epidemiologist"),
+    "epi.TracingTask": Line(_overdue_task, lists=("/api/v1/tracing-tasks?overdue=true", "/epi/tasks/?overdue=1"),
+                            mark=lambda o: str(o.uid), page_mark=lambda o: f"/epi/contacts/{o.contact.uid}/"),
     # The newest row: the log is paged, newest first.
     "core.AuditEvent": Line(lambda: _model("core.AuditEvent").objects.filter(
                                 jurisdiction_code__startswith="110101").order_by("-at", "-pk").first(),
@@ -123,6 +175,8 @@ NOT_LISTED = {
     "regions.FigureRun": "when the figures were computed: no jurisdiction, no personal data",
     "residents.Household": "a grouping shown as a field of its residents",
     "residents.ArrivalPolicy": "read by the arrival service only; admins set it",
+    "epi.Cluster": "the graph helper's line (chains and clusters pages)",
+    "epi.ClusterCase": "the graph helper's line (part of its cluster)",
 }
 
 

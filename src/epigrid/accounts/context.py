@@ -6,6 +6,9 @@ from epigrid.core.scoping import can, may_read
 
 from .roles import (
     AUDIT_VIEW,
+    EPI_EDIT,
+    EPI_TASK,
+    EPI_VIEW,
     HEALTH_RECORD,
     HEALTH_VIEW,
     INCIDENT_REPORT,
@@ -28,5 +31,9 @@ def platform(request):
         "can_patrol": bool(user and may_read(user, INCIDENT_VIEW)),
         "can_report": bool(user and can(user, INCIDENT_REPORT)),
         "can_kpis": bool(user and can(user, KPI_VIEW)),
+        # Tracing: people (cases, contacts) only for EPI_VIEW; a commander's EPI_FIGURES shows none.
+        "can_epi": bool(user and can(user, EPI_VIEW)),
+        "can_epi_edit": bool(user and can(user, EPI_EDIT)),
+        "can_epi_tasks": bool(user and can(user, EPI_TASK)),
         "map_tile_url": settings.MAP_TILE_URL,
     }

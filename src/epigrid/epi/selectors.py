@@ -123,3 +123,18 @@ def task_get(*, user, uid) -> TracingTask:
     if task is None:
         raise NotFound(_("No such task."))
     return task
+
+
+def trajectory_entry_get(*, user, uid, action: str = EPI_VIEW) -> TrajectoryEntry:
+    """One trajectory entry the user may read (its case's grid), with its case."""
+    key = as_uuid(uid)
+    entry = (TrajectoryEntry.objects.restrict(user, action).select_related("case", "case__resident")
+             .filter(uid=key).first() if key else None)
+    if entry is None:
+        raise NotFound(_("No such trajectory entry."))
+    return entry
+
+
+def tasks_by_urgency(qs):
+    """Open tasks with the overdue and most escalated first, then by deadline."""
+    return qs.order_by("-overdue", "-escalation_level", "deadline", "id")
