@@ -17,8 +17,7 @@ Prints one JSON line per figure:
   cluster_graph_draw_floor_ms     the same page for the smallest cluster (the floor)
 Goals: chain < 10 ms, recompute < 3 s, draw < 3 s.
 
-The pages and API are served by `epigrid serve` when the project's URLs include the graph's; until the
-app's urls.py and api.py include them, by a threaded WSGI server in this process on tests/epi/graph_urlconf.
+The pages and API are served by `epigrid serve`, measured over real HTTP.
 
 Data: its own directory, var/bench/chains (BENCH_VAR_DIR moves var/bench), built once with bare
 INSERTs and reused; EPIGRID_DATABASE_URL is honoured (give it a database of its own).
@@ -29,7 +28,6 @@ import os
 import random
 import statistics
 import sys
-import threading
 import time
 import uuid
 from datetime import date, timedelta
@@ -49,7 +47,6 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.core.management.color import no_style  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from epigrid.accounts.models import User  # noqa: E402
 from epigrid.accounts.roles import Role  # noqa: E402
@@ -270,47 +267,12 @@ def city_figures():
     emit("edges_read_floor_s", time.perf_counter() - start, "s")
 
 
-def _project_serves_the_graph() -> bool:
-    try:
-        reverse("api:cluster_graph", args=[uuid.UUID(int=0)], urlconf="epigrid.urls")
-        reverse("epi:cluster", args=[uuid.UUID(int=0)], urlconf="epigrid.urls")
-    except NoReverseMatch:
-        return False
-    return True
-
-
-def _in_process_server(port: int):
-    """A threaded WSGI server on tests/epi/graph_urlconf, until the project's URLs include the graph."""
-    from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-    from django.conf import settings
-    from django.core.wsgi import get_wsgi_application
-
-    class Server(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    settings.ROOT_URLCONF = "tests.epi.graph_urlconf"
-    settings.ALLOWED_HOSTS = ["*"]
-    server = make_server("127.0.0.1", port, get_wsgi_application(), server_class=Server, handler_class=Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 def draw_figures(user):
     largest = Cluster.objects.filter(city_code=CITY).order_by("-case_count").first()
     smallest = Cluster.objects.filter(city_code=CITY).order_by("case_count").first()
     port = free_port()
     _, token = token_create(actor=SYSTEM, username=user.username, name="bench", days=1)
-    proc = server = None
-    if _project_serves_the_graph():
-        proc = serve(port, token)
-    else:
-        server = _in_process_server(port)
+    proc = serve(port, token)
     try:
         times, nodes = [], 0
         for _ in range(5):
@@ -324,10 +286,7 @@ def draw_figures(user):
         emit("cluster_graph_draw_ms", draw, "ms")
         emit("cluster_graph_draw_floor_ms", floor, "ms")
     finally:
-        if proc is not None:
-            stop(proc)
-        if server is not None:
-            server.shutdown()
+        stop(proc)
 
 
 def _draw(port: int, uid) -> float:

@@ -151,6 +151,13 @@ MATRIX: dict[str, Line] = {
                                 inside="epidemiologist"),
     "epi.TracingTask": Line(_overdue_task, lists=("/api/v1/tracing-tasks?overdue=true", "/epi/tasks/?overdue=1"),
                             mark=lambda o: str(o.uid), page_mark=lambda o: f"/epi/contacts/{o.contact.uid}/"),
+    "epi.Cluster": Line(_first("epi.Cluster", "pk"),
+                        details=("/epi/clusters/{o.uid}/", "/api/v1/clusters/{o.uid}", "/api/v1/clusters/{o.uid}/graph"),
+                        lists=("/epi/clusters/?status=", "/api/v1/clusters"), mark=lambda o: str(o.uid),
+                        page_mark=lambda o: f"/epi/clusters/{o.uid}/"),
+    "epi.ClusterCase": Line(_first("epi.ClusterCase", "pk"),
+                            details=("/epi/chains/{o.case.resident.uid}/", "/api/v1/chains/{o.case.resident.uid}"),
+                            lists=("/api/v1/clusters/{o.cluster.uid}",), mark=lambda o: str(o.case.uid)),
     # The newest row: the log is paged, newest first.
     "core.AuditEvent": Line(lambda: _model("core.AuditEvent").objects.filter(
                                 jurisdiction_code__startswith="110101").order_by("-at", "-pk").first(),
@@ -175,8 +182,6 @@ NOT_LISTED = {
     "regions.FigureRun": "when the figures were computed: no jurisdiction, no personal data",
     "residents.Household": "a grouping shown as a field of its residents",
     "residents.ArrivalPolicy": "read by the arrival service only; admins set it",
-    "epi.Cluster": "the graph helper's line (chains and clusters pages)",
-    "epi.ClusterCase": "the graph helper's line (part of its cluster)",
 }
 
 

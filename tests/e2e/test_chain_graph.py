@@ -36,7 +36,6 @@ def _wait_drawn(page):
 
 
 def test_a_cluster_graph_draws_toggles_contacts_and_a_click_opens_the_case(live_city, page, settings):
-    settings.ROOT_URLCONF = "tests.epi.graph_urlconf"
     grid = Grid.objects.filter(code__startswith="110101").order_by("code").first()
     user_add(actor=SYSTEM, username="epi", role="epidemiologist", node_code="110101000000", password=PASSWORD)
     home = b.household(grid.code)

@@ -51,12 +51,6 @@ def person(first_grid):
     return make
 
 
-@pytest.fixture(autouse=True)
-def _graph_routes(settings):
-    """The graph's API and pages (tests/epi/graph_urlconf.py), until epi/urls.py includes them."""
-    settings.ROOT_URLCONF = "tests.epi.graph_urlconf"
-
-
 @pytest.fixture
 def dc_grid(first_grid):
     return first_grid

@@ -93,6 +93,12 @@ class _Outbreak:
         first = self.case(self.person(self.home, family), start, imported=True)
         market_grid = self.grids[3 % len(self.grids)]
         market = self.case(self.person(market_grid), start + datetime.timedelta(days=1), imported=True)
+        # Where the first case went before isolation (活动轨迹): the market, where the second one caught it.
+        from epigrid.epi.services import trajectory_add
+
+        visit = timezone.make_aware(datetime.datetime.combine(start, datetime.time(9, 30)))
+        trajectory_add(actor=self.actor, case=first, start=visit, end=visit + datetime.timedelta(minutes=40),
+                       place=VENUES[0], setting="venue")
         frontier = list(self.spread(first, start, "household", family, self.home, 4, 3, household=family))
         frontier += list(self.spread(market, start + datetime.timedelta(days=1), "venue", VENUES[0], market_grid, 6, 3))
         # More imported cases over the first weeks, then chains generation by generation until the

@@ -40,6 +40,11 @@ class EpiConfig(AppConfig):
         from .figures import register
 
         register()  # the map's and home page's figures (regions/figures.py)
+        from epigrid.regions.figures import Work, register_work
+
+        from .work import my_tracing_tasks
+
+        register_work(Work("tracing", my_tracing_tasks, order=40))  # a grid worker's home page
 
         from epigrid.core.tasks import SCHEDULES
 

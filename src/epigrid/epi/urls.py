@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import contact_views, views
+from . import contact_views, graph_urls, views
 
 app_name = "epi"
 
@@ -23,3 +23,5 @@ urlpatterns = [
     path("epi/tasks/mine/", contact_views.tasks_mine, name="tasks_mine"),
     path("epi/tasks/<uuid:uid>/done/", contact_views.task_done, name="task_done"),
 ]
+# The chain and cluster pages (graph_urls.py).
+urlpatterns += graph_urls.urlpatterns

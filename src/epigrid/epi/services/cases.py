@@ -30,6 +30,8 @@ from ..models import (
     Link,
     Outcome,
     Severity,
+    TaskStatus,
+    TracingTask,
 )
 from .common import as_uuid, date_errors, epi_audit, today_local, writable
 
@@ -169,6 +171,9 @@ def _contact_became_case(actor, case: Case) -> None:
     if contact is None:
         return
     Contact.objects.filter(pk=contact.pk).update(status=ContactStatus.BECAME_CASE, case=case, ended_at=timezone.now())
+    # Reaching, placing and testing a person who is now a case is the case's care, not a contact's task.
+    TracingTask.objects.filter(contact=contact, status=TaskStatus.OPEN).update(status=TaskStatus.CANCELLED,
+                                                                              escalate_at=None)
     epi_audit(actor, "contact.became_case", "contact", contact, {"status": [contact.status, ContactStatus.BECAME_CASE]})
     sources = set(contact.exposures.exclude(source_case=None).exclude(
         source_case__classification=Classification.EXCLUDED).values_list("source_case", flat=True))
