@@ -37,7 +37,7 @@ class Command(BaseCommand):
         self.stdout.write("\nEpiGrid demo · 演示\n")
         self.stdout.write(f"  open {url}   password for every demo user / 演示账号密码: {DEMO_PASSWORD}\n")
         for username, role, code, name in rows:
-            self.stdout.write(f"  {username:<11} {role:<17} {code:<15} {name}")
+            self.stdout.write(f"  {username:<15} {role:<17} {code:<15} {name}")
         self.stdout.write("")
         self.stdout.flush()
         if not opts["no_serve"]:
