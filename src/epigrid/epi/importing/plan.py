@@ -1,0 +1,188 @@
+"""What the contact import will write, worked out in memory row by row with the rules of
+services.contacts (_contact_for, _observe) and tracing.tasks_create_for, over the state read in bulk
+before: managed contacts, running observations, running cases, exposures already recorded and each
+grid's first grid worker. Nothing here writes; write.py stores the plan."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.utils.translation import gettext as _
+
+from epigrid.health.models import Observation
+from epigrid.health.models import Status as ObservationStatus
+from epigrid.regions.models import Grid
+from epigrid.residents.models import Resident
+
+from ..models import Contact, ContactStatus
+from ..rules import contact_rule, management_period
+from ..services import cases_running, observation_length, place_key, task_deadlines
+
+CHUNK = 500
+
+
+def _chunks(items):
+    items = sorted(set(items))
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]
+
+
+class PlannedContact:
+    __slots__ = ("id", "stored", "resident_id", "grid_code", "degree", "status", "last_exposure", "management_end",
+                 "rule", "observation", "changed", "ended")
+
+    def __init__(self, **kw):
+        self.id, self.stored, self.changed, self.observation, self.ended = None, False, False, None, False
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+class PlannedObservation:
+    __slots__ = ("id", "stored", "resident_id", "grid_code", "kind", "planned_end", "worker_id", "changed")
+
+    def __init__(self, **kw):
+        self.id, self.stored, self.changed, self.worker_id = None, False, False, None
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+
+class Plan:
+    def __init__(self, *, actor, today, now, health: tuple, problems):
+        self.actor, self.today, self.now, self.health, self.problems = actor, today, now, health, problems
+        self.rule = contact_rule()
+        self.deadlines = task_deadlines(now)
+        self.managed: dict[int, PlannedContact] = {}  # resident id -> contact under management
+        self.running: dict[int, PlannedObservation] = {}  # resident id -> active observation
+        self.contacts: list[PlannedContact] = []  # new ones
+        self.observations: list[PlannedObservation] = []  # new ones
+        self.exposures: list[tuple] = []  # (row, contact, source contact)
+        self.tasks: list[PlannedContact] = []  # new managed contacts: three tasks each
+        self.households: dict[int, int | None] = {}
+        self.workers: dict[str, int | None] = {}
+        self.cases: set[int] = set()
+        self.known: dict[tuple, int] = {}  # exposure key -> 0 (recorded before) or the row that records it
+        self.grids: Counter = Counter()  # grid -> rows written there (the audit's summary rows)
+        self.counts = Counter(contacts=0, contacts_extended=0, contacts_released=0, exposures=0, observations=0,
+                              observations_extended=0, tasks=0)
+
+    # -- the state before the import -------------------------------------------------------------------
+
+    def source_households(self, resident_ids) -> None:
+        for part in _chunks(resident_ids):
+            self.households.update(Resident.objects.filter(pk__in=part).values_list("pk", "household_id"))
+
+    def load(self, person_ids: list[int]) -> None:
+        from .contacts import exposures_known
+
+        for part in _chunks(person_ids):
+            for c in Contact.objects.filter(resident_id__in=part, status=ContactStatus.MANAGED).values(
+                    "id", "resident_id", "grid_code", "degree", "last_exposure", "management_end", "rule",
+                    "observation_id"):
+                obs = c.pop("observation_id")
+                contact = PlannedContact(stored=True, status=ContactStatus.MANAGED, **c)
+                contact.observation = obs
+                self.managed[contact.resident_id] = contact
+            for o in Observation.objects.filter(resident_id__in=part, status=ObservationStatus.ACTIVE).values(
+                    "id", "resident_id", "grid_code", "kind", "planned_end", "worker_id"):
+                self.running[o["resident_id"]] = PlannedObservation(stored=True, **o)
+            self.cases |= set(cases_running().filter(resident_id__in=part).values_list("resident_id", flat=True))
+            self.households.update(Resident.objects.filter(pk__in=part).values_list("pk", "household_id"))
+        self.known = dict.fromkeys(exposures_known(person_ids), 0)
+
+    def workers_load(self, grid_codes) -> None:
+        through = Grid.workers.through
+        for part in _chunks(grid_codes):
+            for code, user in (through.objects.filter(grid__code__in=part, user__is_active=True)
+                               .order_by("id").values_list("grid__code", "user_id")):
+                self.workers.setdefault(code, user)
+            for code in part:
+                self.workers.setdefault(code, None)
+
+    # -- one row ---------------------------------------------------------------------------------------
+
+    def add(self, row) -> None:
+        person = row.person
+        if person.id in self.cases:
+            self.problems.add(row.number, "id_number", _("already a case: link the two cases instead"))
+            return
+        key = (row.source_person, person.id, row.setting, row.first)
+        seen = self.known.get(key)
+        if seen is not None:
+            self.problems.add(row.number, "first_date", _("duplicate of row %(n)d") % {"n": seen} if seen
+                              else _("already recorded"))
+            return
+        self.known[key] = row.number
+        contact = self._contact_for(row, person)
+        if contact is None:
+            return
+        source_contact = row.source_contact
+        if isinstance(source_contact, tuple):  # a close contact made by this file
+            source_contact = self.managed.get(source_contact[1]) or next(
+                c for c in reversed(self.contacts) if c.resident_id == source_contact[1])
+        self.exposures.append((row, contact, source_contact))
+        self.counts["exposures"] += 1
+        self.grids[person.grid_code] += 1
+
+    def place_key(self, row) -> str:
+        source, target = self.households.get(row.source_person), self.households.get(row.person.id)
+        return place_key(row.setting, row.place, household_id=source if source and source == target else None)
+
+    def _contact_for(self, row, person) -> PlannedContact | None:
+        period = management_period(row.last, self.today, self.rule)
+        contact = self.managed.get(person.id)
+        if contact is not None:
+            extended = row.last > contact.last_exposure
+            changed = extended or row.degree < contact.degree
+            if extended:
+                contact.last_exposure, contact.management_end = row.last, period.end
+            contact.degree = min(contact.degree, row.degree)
+            if changed and contact.stored and not contact.changed:
+                self.counts["contacts_extended"] += 1
+                contact.changed = True
+            if extended and period.end >= self.today and not self._observe(row, contact, period):
+                return None
+            return contact
+        ended = period.end < self.today
+        contact = PlannedContact(resident_id=person.id, grid_code=person.grid_code, degree=row.degree,
+                                 status=ContactStatus.RELEASED if ended else ContactStatus.MANAGED,
+                                 last_exposure=row.last, management_end=period.end, rule=period.rule)
+        contact.ended = ended
+        if not ended:
+            if not self._observe(row, contact, period):
+                return None
+            self.managed[person.id] = contact
+            self.tasks.append(contact)
+            self.counts["tasks"] += 3
+        self.contacts.append(contact)
+        self.counts["contacts_released" if ended else "contacts"] += 1
+        return contact
+
+    def _observe(self, row, contact: PlannedContact, period) -> bool:
+        obs = self.running.get(contact.resident_id)
+        if obs is not None:
+            if obs.planned_end < period.end:
+                obs.planned_end = period.end
+                if obs.stored and not obs.changed:
+                    self.counts["observations_extended"] += 1
+                obs.changed = True
+        else:
+            if not contact.grid_code.startswith(self.health):  # observation_start's own scope
+                self.problems.add(row.number, "id_number", _("no such resident in your jurisdiction"))
+                return False
+            obs = PlannedObservation(resident_id=contact.resident_id, grid_code=contact.grid_code, kind=period.kind,
+                                     planned_end=self.today + _days(period.end, self.today))
+            self.running[contact.resident_id] = obs
+            self.observations.append(obs)
+            self.counts["observations"] += 1
+        current = contact.observation
+        if not (current is obs or (obs.stored and current == obs.id)):
+            contact.observation = obs
+            if contact.stored:
+                contact.changed = True
+        return True
+
+
+def _days(end, today):
+    from datetime import timedelta
+
+    return timedelta(days=observation_length(end, today))
