@@ -249,3 +249,24 @@ def test_missing_required_columns_stop_the_file(epi, tmp_path):
     with pytest.raises(ImportFileError) as bad:
         contacts_import(actor=epi, path=write(tmp_path, [{"证件号码": id_number(1), "末次接触日期": days(1)}]))
     assert {e.column for e in bad.value.rows} >= {"接触方式", "首次接触日期", "传染源病例编号 or 传染源证件号码"}
+
+
+def test_an_exposure_whose_period_has_passed_is_recorded_but_not_managed(epi, source, people, tmp_path):
+    (by_hand, _n1), (imported, n2) = people(2)
+    exposure_record(actor=epi, source_case=source, resident=by_hand, setting="household",
+                    first_date=TODAY - timedelta(20), last_date=TODAY - timedelta(15))
+    outcome = contacts_import(actor=epi, path=write(tmp_path, [contact_row(n2, source.number, 首次接触日期=days(20),
+                                                                           末次接触日期=days(15))]))
+    assert outcome.written and outcome.counts["contacts_released"] == 1
+    for resident in (by_hand, imported):
+        contact = Contact.objects.get(resident=resident)
+        assert (contact.status, contact.observation_id, contact.tasks.count()) == ("released", None, 0)
+        assert not Observation.objects.filter(resident=resident).exists()
+
+
+def test_a_future_date_is_refused_as_the_service_refuses_it(epi, source, people, tmp_path):
+    (a, na), = people(1)
+    outcome = contacts_import(actor=epi, path=write(tmp_path, [
+        contact_row(na, source.number, 首次接触日期=days(1), 末次接触日期=str(TODAY + timedelta(days=1)))]))
+    assert not outcome.written
+    assert [(e.row, e.column, e.reason) for e in outcome.errors] == [(2, "末次接触日期", "cannot be in the future")]

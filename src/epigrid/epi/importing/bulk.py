@@ -5,6 +5,8 @@ lock from its start, so no one else takes them)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
 from django.db.models import Model
 
@@ -38,26 +40,41 @@ def allocate_ids(model: type[Model], n: int) -> list[int]:
     return list(range(top + 1, top + 1 + n))
 
 
-class Table:
-    """Insert rows of `model` given as tuples in the order of `columns` (attribute names: "contact_id")."""
+def adapters():
+    """(date, datetime, uuid) -> what a raw statement takes: the value itself for PostgreSQL's binary COPY;
+    for SQLite the text Django would store, each distinct date and time adapted once (a file holds few)."""
+    if connection.vendor == "postgresql":
+        same = lambda v: v  # noqa: E731
+        return same, same, same
+    ops, memo = connection.ops, {}
 
-    def __init__(self, model: type[Model], columns: tuple[str, ...]):
+    def date(value):
+        if value is None or isinstance(value, str):
+            return value
+        got = memo.get(value)
+        if got is None:
+            got = memo[value] = ops.adapt_datefield_value(value) if type(value) is dt.date \
+                else ops.adapt_datetimefield_value(value)
+        return got
+
+    return date, date, lambda v: v if v is None or isinstance(v, str) else v.hex
+
+
+class Table:
+    """Insert rows of `model` given as tuples in the order of `columns` (attribute names: "contact_id"),
+    their dates, times and uuids already adapted (adapters())."""
+
+    def __init__(self, model: type[Model], columns: tuple[str, ...], *, table: str = ""):
         self.model = model
         fields = {f.attname: f for f in model._meta.concrete_fields}
         self.fields = [fields[c] for c in columns]
         names = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-        table = connection.ops.quote_name(model._meta.db_table)
+        table = connection.ops.quote_name(table or model._meta.db_table)
         self.copy_sql = f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
         self.insert_sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(self.fields))})"
         self.pg = connection.vendor == "postgresql"
         if self.pg:
             self.types = [_pg_type(f) for f in self.fields]
-        else:  # SQLite stores text for these: adapt them once here, as Django would
-            ops = connection.ops
-            self.adapt = [(i, {"DateField": ops.adapt_datefield_value, "DateTimeField": ops.adapt_datetimefield_value,
-                               "UUIDField": lambda v: v.hex if v is not None else None}[f.get_internal_type()])
-                          for i, f in enumerate(self.fields)
-                          if f.get_internal_type() in ("DateField", "DateTimeField", "UUIDField")]
 
     def insert(self, rows: list[tuple]) -> None:
         if not rows:
@@ -69,15 +86,6 @@ class Table:
                     for row in rows:
                         copy.write_row(row)
                 return
-            if self.adapt:
-                adapted = []
-                for row in rows:
-                    row = list(row)
-                    for i, fn in self.adapt:
-                        if row[i] is not None:
-                            row[i] = fn(row[i])
-                    adapted.append(row)
-                rows = adapted
             cursor.executemany(self.insert_sql, rows)
 
 
@@ -96,3 +104,22 @@ def update_many(model: type[Model], columns: tuple[str, ...], rows: list[tuple])
                 for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def select_in(sql: str, values, params: tuple = (), chunk: int = 5000) -> list[tuple]:
+    """Rows of `sql` (its `{in}` is the list of values, given `params` first) for many values, in chunks:
+    a raw statement, since the ORM prepares each value of a long IN list one by one (most of the time
+    of these look-ups)."""
+    values = sorted(set(values))
+    out = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), chunk):
+            part = values[start:start + chunk]
+            cursor.execute(sql.format(**{"in": ", ".join(["%s"] * len(part))}), [*params, *part])
+            out += cursor.fetchall()
+    return out
+
+
+def as_date(value):
+    """A date read by a raw statement (SQLite gives its text)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value

@@ -6,6 +6,7 @@ registry's own (residents.importing.COLUMNS), so a roster's headers work here to
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from django.utils.translation import gettext as _
@@ -113,12 +114,17 @@ def text(value) -> str:
     return str(value).strip()
 
 
+@functools.lru_cache(maxsize=4096)
+def _code(field: str, raw: str) -> str | None:
+    return _TABLES[field].get(header_key(raw))
+
+
 def coded(field: str, value) -> str | None:
     """A coded cell (a word or the code) as its code; None when empty; Bad naming the words otherwise."""
     raw = text(value)
     if not raw:
         return None
-    code = _TABLES[field].get(header_key(raw))
+    code = _code(field, raw)
     if code is None:
         raise Bad(field, _("one of %(v)s") % {"v": "、".join(names[0] for names in WORDS[field].values())})
     return code
@@ -147,6 +153,14 @@ def day(field: str, value) -> dt.date | None:
     raw = text(value)
     if not raw:
         return None
+    found = _date(raw)
+    if found is None:
+        raise Bad(field, _("a date (YYYY-MM-DD)"))
+    return found
+
+
+@functools.lru_cache(maxsize=4096)  # a file holds the same few dates on many rows
+def _date(raw: str) -> dt.date | None:
     m = _DATE.match(raw)
     if m:
         year, month, dom = (m.group(1), m.group(2), m.group(3)) if m.group(2) else (m.group(1), m.group(4),
@@ -154,8 +168,8 @@ def day(field: str, value) -> dt.date | None:
         try:
             return dt.date(int(year), int(month), int(dom))
         except ValueError:
-            pass
-    raise Bad(field, _("a date (YYYY-MM-DD)"))
+            return None
+    return None
 
 
 def header_of(written: dict[str, str], columns: dict, field: str) -> str:

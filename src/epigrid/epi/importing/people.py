@@ -7,19 +7,17 @@ registry's own service (resident_create: validation, protection, matches)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from epigrid.core import pii
-from epigrid.residents.models import HOLDS_NUMBER, Resident
+from epigrid.residents.models import Resident
 from epigrid.residents.validation import clean_resident
 
+from .bulk import select_in
 from .columns import PERSON_FIELDS, text
 
-CHUNK = 500
 
-
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     id: int
     uid: object
     grid_code: str
@@ -43,33 +41,32 @@ def blind(number: str, ring: pii.Keyring) -> str:
     return pii.blind_index(number, "id_number", ring)
 
 
-def _fields():
-    return ("id", "uid", "grid_code", "household_id", "city_code", "id_number_index")
+_COLUMNS = "id, uid, grid_code, household_id, city_code, id_number_index"
 
 
 def people_find(indexes, prefixes: tuple[str, ...]) -> dict[str, list[Person]]:
     """Blind index -> the records the importer may reach with that ID number (one per city at most):
     the holder when in `prefixes`, else the importer's oldest record stored beside it."""
+    table = Resident._meta.db_table
     found: dict[str, list[Person]] = {}
-    indexes = sorted({i for i in indexes if i})
-    for start in range(0, len(indexes), CHUNK):
-        part = indexes[start:start + CHUNK]
-        holders = list(Resident.objects.filter(HOLDS_NUMBER, id_number_index__in=part, anonymised_at__isnull=True)
-                       .values_list(*_fields()))
-        away = {}
-        for row in holders:
-            if row[2].startswith(prefixes):
+    # The unique constraint's condition (models.HOLDS_NUMBER) as its index has it, so SQLite uses it.
+    holders = select_in(f"SELECT {_COLUMNS} FROM {table} WHERE id_number_index IN ({{in}}) "
+                        "AND NOT (id_number_index = '') AND duplicate_of_id IS NULL AND anonymised_at IS NULL",
+                        {i for i in indexes if i})
+    away = {}
+    for row in holders:
+        if row[2].startswith(prefixes):
+            found.setdefault(row[5], []).append(Person(*row[:5]))
+        else:
+            away[row[0]] = row
+    if away:
+        taken = set()
+        beside = select_in(f"SELECT {_COLUMNS}, duplicate_of_id FROM {table} WHERE duplicate_of_id IN ({{in}}) "
+                           "AND anonymised_at IS NULL", away)
+        for row in sorted(beside):
+            if row[6] not in taken and row[2].startswith(prefixes):
+                taken.add(row[6])
                 found.setdefault(row[5], []).append(Person(*row[:5]))
-            else:
-                away[row[0]] = row
-        if away:
-            beside = (Resident.objects.filter(duplicate_of__in=list(away), anonymised_at__isnull=True)
-                      .order_by("pk").values_list(*_fields(), "duplicate_of_id"))
-            taken = set()
-            for row in beside:
-                if row[6] not in taken and row[2].startswith(prefixes):
-                    taken.add(row[6])
-                    found.setdefault(row[5], []).append(Person(*row[:5]))
     return found
 
 

@@ -14,36 +14,29 @@ from epigrid.health.models import Status as ObservationStatus
 from epigrid.regions.models import Grid
 from epigrid.residents.models import Resident
 
-from ..models import Contact, ContactStatus
+from ..models import Contact, ContactStatus, Exposure
 from ..rules import contact_rule, management_period
 from ..services import cases_running, observation_length, place_key, task_deadlines
-
-CHUNK = 500
-
-
-def _chunks(items):
-    items = sorted(set(items))
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+from .bulk import as_date, select_in
 
 
 class PlannedContact:
     __slots__ = ("id", "stored", "resident_id", "grid_code", "degree", "status", "last_exposure", "management_end",
                  "rule", "observation", "changed", "ended")
 
-    def __init__(self, **kw):
-        self.id, self.stored, self.changed, self.observation, self.ended = None, False, False, None, False
-        for k, v in kw.items():
-            setattr(self, k, v)
+    def __init__(self, *, resident_id, grid_code, degree, status, last_exposure, management_end, rule, id=None,
+                 stored=False, observation=None):
+        self.id, self.stored, self.resident_id, self.grid_code, self.degree = id, stored, resident_id, grid_code, degree
+        self.status, self.last_exposure, self.management_end, self.rule = status, last_exposure, management_end, rule
+        self.observation, self.changed, self.ended = observation, False, False
 
 
 class PlannedObservation:
     __slots__ = ("id", "stored", "resident_id", "grid_code", "kind", "planned_end", "worker_id", "changed")
 
-    def __init__(self, **kw):
-        self.id, self.stored, self.changed, self.worker_id = None, False, False, None
-        for k, v in kw.items():
-            setattr(self, k, v)
+    def __init__(self, *, resident_id, grid_code, kind, planned_end, id=None, stored=False, worker_id=None):
+        self.id, self.stored, self.resident_id, self.grid_code, self.kind = id, stored, resident_id, grid_code, kind
+        self.planned_end, self.worker_id, self.changed = planned_end, worker_id, False
 
 
 class Plan:
@@ -62,41 +55,50 @@ class Plan:
         self.cases: set[int] = set()
         self.known: dict[tuple, int] = {}  # exposure key -> 0 (recorded before) or the row that records it
         self.grids: Counter = Counter()  # grid -> rows written there (the audit's summary rows)
+        self._keys, self._periods = {}, {}
         self.counts = Counter(contacts=0, contacts_extended=0, contacts_released=0, exposures=0, observations=0,
                               observations_extended=0, tasks=0)
 
     # -- the state before the import -------------------------------------------------------------------
 
     def source_households(self, resident_ids) -> None:
-        for part in _chunks(resident_ids):
-            self.households.update(Resident.objects.filter(pk__in=part).values_list("pk", "household_id"))
+        self.households.update(select_in(f"SELECT id, household_id FROM {Resident._meta.db_table} "
+                                         "WHERE id IN ({in})", resident_ids))
 
-    def load(self, person_ids: list[int]) -> None:
-        from .contacts import exposures_known
-
-        for part in _chunks(person_ids):
-            for c in Contact.objects.filter(resident_id__in=part, status=ContactStatus.MANAGED).values(
-                    "id", "resident_id", "grid_code", "degree", "last_exposure", "management_end", "rule",
-                    "observation_id"):
-                obs = c.pop("observation_id")
-                contact = PlannedContact(stored=True, status=ContactStatus.MANAGED, **c)
-                contact.observation = obs
-                self.managed[contact.resident_id] = contact
-            for o in Observation.objects.filter(resident_id__in=part, status=ObservationStatus.ACTIVE).values(
-                    "id", "resident_id", "grid_code", "kind", "planned_end", "worker_id"):
-                self.running[o["resident_id"]] = PlannedObservation(stored=True, **o)
-            self.cases |= set(cases_running().filter(resident_id__in=part).values_list("resident_id", flat=True))
-            self.households.update(Resident.objects.filter(pk__in=part).values_list("pk", "household_id"))
-        self.known = dict.fromkeys(exposures_known(person_ids), 0)
+    def load(self, persons: list) -> None:
+        """What the people of this file already have: a managed contact, a running observation, a running
+        case, exposures recorded."""
+        ids = {p.id for p in persons}
+        self.households.update((p.id, p.household_id) for p in persons)
+        for pk, rid, grid, degree, last, end, rule, obs in select_in(
+                "SELECT id, resident_id, grid_code, degree, last_exposure, management_end, rule, observation_id "
+                f"FROM {Contact._meta.db_table} WHERE status = %s AND resident_id IN ({{in}})", ids,
+                (ContactStatus.MANAGED.value,)):
+            self.managed[rid] = PlannedContact(id=pk, stored=True, status=ContactStatus.MANAGED, resident_id=rid,
+                                               grid_code=grid, degree=degree, last_exposure=as_date(last),
+                                               management_end=as_date(end), rule=rule, observation=obs)
+        for pk, rid, grid, kind, end, worker in select_in(
+                "SELECT id, resident_id, grid_code, kind, planned_end, worker_id "
+                f"FROM {Observation._meta.db_table} WHERE status = %s AND resident_id IN ({{in}})", ids,
+                (ObservationStatus.ACTIVE.value,)):
+            self.running[rid] = PlannedObservation(id=pk, stored=True, resident_id=rid, grid_code=grid, kind=kind,
+                                                   planned_end=as_date(end), worker_id=worker)
+        # Running cases (services.cases_running) of the people's cities: far fewer than the people.
+        cities = {p.grid_code[:4] for p in persons}
+        self.cases = ids & set(cases_running().filter(city_code__in=cities).values_list("resident_id", flat=True))
+        self.known = {(source, person, setting, as_date(first)): 0 for source, person, setting, first in select_in(
+            f"SELECT source_id, person_id, setting, first_date FROM {Exposure._meta.db_table} "
+            "WHERE person_id IN ({in})", ids)}
 
     def workers_load(self, grid_codes) -> None:
+        """Each grid's first active grid worker (regions.selectors.grid_workers' rule: in the order named)."""
         through = Grid.workers.through
-        for part in _chunks(grid_codes):
-            for code, user in (through.objects.filter(grid__code__in=part, user__is_active=True)
-                               .order_by("id").values_list("grid__code", "user_id")):
+        rows = (through.objects.filter(user__is_active=True).order_by("id")
+                .values_list("grid__code", "user_id"))
+        wanted = set(grid_codes)
+        for code, user in rows.iterator(chunk_size=10_000):
+            if code in wanted:
                 self.workers.setdefault(code, user)
-            for code in part:
-                self.workers.setdefault(code, None)
 
     # -- one row ---------------------------------------------------------------------------------------
 
@@ -125,10 +127,21 @@ class Plan:
 
     def place_key(self, row) -> str:
         source, target = self.households.get(row.source_person), self.households.get(row.person.id)
-        return place_key(row.setting, row.place, household_id=source if source and source == target else None)
+        key = (row.setting, row.place, source if source and source == target else None)
+        got = self._keys.get(key)
+        if got is None:
+            got = self._keys[key] = place_key(row.setting, row.place, household_id=key[2])
+        return got
+
+    def period(self, last):
+        """management_period, once per last exposure date (a file holds few)."""
+        got = self._periods.get(last)
+        if got is None:
+            got = self._periods[last] = management_period(last, self.today, self.rule)
+        return got
 
     def _contact_for(self, row, person) -> PlannedContact | None:
-        period = management_period(row.last, self.today, self.rule)
+        period = self.period(row.last)
         contact = self.managed.get(person.id)
         if contact is not None:
             extended = row.last > contact.last_exposure
