@@ -6,6 +6,7 @@ lock from its start, so no one else takes them)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db import connection
 from django.db.models import Model
@@ -107,12 +108,19 @@ def update_many(model: type[Model], columns: tuple[str, ...], rows: list[tuple])
 
 
 def select_in(sql: str, values, params: tuple = (), chunk: int = 5000) -> list[tuple]:
-    """Rows of `sql` (its `{in}` is the list of values, given `params` first) for many values, in chunks:
-    a raw statement, since the ORM prepares each value of a long IN list one by one (most of the time
-    of these look-ups)."""
+    """Rows of `sql` for many values: its `column IN ({in})` holds them (given after `params`). A raw
+    statement, since the ORM prepares each value of a long IN list one by one; in chunks on SQLite, one
+    array (`column = ANY(%s)`) on PostgreSQL, which would otherwise parse and plan thousands of
+    parameters per statement."""
     values = sorted(set(values))
     out = []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            query = re.sub(r"(\w+) IN \(\{in\}\)", r"\1 = ANY(%s)", sql)
+            for start in range(0, len(values), 100_000):
+                cursor.execute(query, [*params, values[start:start + 100_000]])
+                out += cursor.fetchall()
+            return out
         for start in range(0, len(values), chunk):
             part = values[start:start + chunk]
             cursor.execute(sql.format(**{"in": ", ".join(["%s"] * len(part))}), [*params, *part])
