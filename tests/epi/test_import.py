@@ -270,3 +270,17 @@ def test_a_future_date_is_refused_as_the_service_refuses_it(epi, source, people,
         contact_row(na, source.number, 首次接触日期=days(1), 末次接触日期=str(TODAY + timedelta(days=1)))]))
     assert not outcome.written
     assert [(e.row, e.column, e.reason) for e in outcome.errors] == [(2, "末次接触日期", "cannot be in the future")]
+
+
+def test_the_figures_count_the_imported_contacts_from_the_audits_summary_rows(epi, source, people, tmp_path):
+    from django.utils import timezone
+
+    from epigrid.regions import rollups
+
+    (a, na), (b, nb) = people(2)
+    rollups.figures_rebuild()
+    assert contacts_import(actor=epi, path=write(tmp_path, [contact_row(na, source.number),
+                                                            contact_row(nb, source.number)])).written
+    rollups.figures_update()  # recounts the grids the audit log shows were written to
+    district = "110101000000"
+    assert rollups.values_at(figure="contacts", day=timezone.localdate(), codes=[district]) == {district: 2}
