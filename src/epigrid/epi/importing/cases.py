@@ -65,7 +65,8 @@ def case_values(raw: dict) -> tuple[dict, list[Bad]]:
     return data, bad
 
 
-def importer_prefixes(actor: Actor) -> tuple[str, ...]:
+@service
+def importer_prefixes(*, actor: Actor) -> tuple[str, ...]:
     prefixes = user_prefixes(actor, EPI_EDIT)
     if not prefixes:
         raise PermissionDenied(_("You may not import tracing data."))
@@ -77,7 +78,7 @@ def cases_import(*, actor: Actor, path, file_name: str = "", report_path: Path |
                  progress: Callable[[int, int], None] | None = None) -> EpiOutcome:
     """Import cases from a CSV or XLSX file (all or nothing). Returns the outcome; `written` says whether
     anything was stored. A file that cannot be read at all raises ImportFileError."""
-    prefixes = importer_prefixes(actor)
+    prefixes = importer_prefixes(actor=actor)
     path = Path(path)
     try:
         sheet = read_sheet(path, CASE_COLUMNS, CASE_REQUIRED)

@@ -116,7 +116,7 @@ def contacts_import(*, actor: Actor, path, file_name: str = "", report_path: Pat
                     progress: Callable[[int, int], None] | None = None) -> EpiOutcome:
     """Import contacts with their exposures from a CSV or XLSX file (all or nothing). Returns the outcome;
     `written` says whether anything was stored. An unreadable file raises ImportFileError."""
-    prefixes = importer_prefixes(actor)
+    prefixes = importer_prefixes(actor=actor)
     path = Path(path)
     try:
         sheet = read_sheet(path, CONTACT_COLUMNS, CONTACT_REQUIRED, one_of=SOURCES)

@@ -12,7 +12,7 @@ from django.db import connection
 
 from epigrid.core.audit import audit_event, audit_record_many
 from epigrid.core.ids import uuid7, uuid7_hex
-from epigrid.core.principals import actor_user
+from epigrid.core.principals import actor_user, service
 from epigrid.health.models import Colour, HealthStatus, HealthStatusChange, Observation, Reason
 from epigrid.health.models import Status as ObservationStatus
 from epigrid.health.rules import CONDITIONS, rules, window_days
@@ -38,6 +38,7 @@ def _obs_id(obs) -> int | None:
     return obs if obs is None or isinstance(obs, int) else obs.id
 
 
+@service
 def plan_write(plan: Plan, *, actor, job_id: str, file_name: str, prefixes: tuple, clock=lambda phase: None) -> None:
     now, today = plan.now, plan.today
     uid = uuid7 if connection.vendor == "postgresql" else uuid7_hex  # SQLite stores the hex text
