@@ -87,7 +87,7 @@ def test_cases_with_chinese_headers_synonyms_and_words_in_gb18030(epi, people, f
     second = Case.objects.exclude(resident=known).get()
     assert (second.classification, second.imported, str(second.diagnosis_date)) == ("asymptomatic", True, days(0))
     assert second.resident.name == "新病例" and second.grid_code == first_grid.code
-    assert AuditEvent.objects.filter(action="case.import").exists()
+    assert AuditEvent.objects.filter(action="epi.import", changes__what="cases").exists()
 
 
 def test_a_bad_case_row_stores_nothing_and_every_problem_is_reported(epi, people, tmp_path):
@@ -162,8 +162,8 @@ def test_a_bulk_imported_contact_is_the_one_exposure_record_makes(epi, source, p
 
     assert picture(imported) == picture(by_hand)
     assert TracingTask.objects.filter(contact__resident=imported).first().assignee == worker
-    summary = AuditEvent.objects.get(action="contact.import", jurisdiction_code=imported.grid_code)
-    assert summary.object_id == "j1" and summary.changes == {"exposures": 1}
+    summary = AuditEvent.objects.get(action="epi.import", jurisdiction_code=imported.grid_code)
+    assert summary.object_id == "j1" and summary.changes == {"what": "contacts", "exposures": 1}
 
 
 def test_a_contact_already_managed_is_extended_not_duplicated(epi, source, people, person, tmp_path):
@@ -231,7 +231,7 @@ def test_a_contact_outside_the_jurisdiction_is_an_error_and_nothing_is_stored(ep
                                                                contact_row(nt, source.number)]))
     assert not outcome.written and Contact.objects.count() == 0
     assert [(e.row, e.column) for e in outcome.errors] == [(3, "姓名"), (3, "网格编码")]
-    assert Observation.objects.count() == 0 and AuditEvent.objects.filter(action="contact.import").count() == 0
+    assert Observation.objects.count() == 0 and AuditEvent.objects.filter(action="epi.import").count() == 0
 
 
 def test_a_new_person_is_registered_with_the_registrys_rules(epi, source, first_grid, tmp_path):

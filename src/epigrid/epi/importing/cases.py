@@ -123,9 +123,9 @@ def cases_import(*, actor: Actor, path, file_name: str = "", report_path: Path |
             if problems:
                 raise Rollback
             outcome.written = True
-            audit_record(actor=actor, action="case.import", object_type="job", object_id=job_id,
+            audit_record(actor=actor, action="epi.import", object_type="job", object_id=job_id,
                          object_repr=outcome.file_name[:200], jurisdiction_code=prefixes[0].ljust(12, "0")
-                         if prefixes[0] else "", changes={"rows": outcome.rows, "created": outcome.created})
+                         if prefixes[0] else "", changes={"what": "cases", "rows": outcome.rows, "created": outcome.created})
     except Rollback:
         outcome.created = 0
         outcome.counts = {}

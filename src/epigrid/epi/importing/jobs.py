@@ -153,7 +153,7 @@ def epi_report_open(*, user, job_id) -> tuple[Job, Path]:
     path = import_report_path(job) if import_report_allowed(user, job) else None
     if path is None:
         raise NotFound(_("No error report for this import."))
-    audit_record(actor=user, action="epi_import.report_download", object_type="job", object_id=job.pk,
+    audit_record(actor=user, action="epi.import_report_download", object_type="job", object_id=job.pk,
                  object_repr=str(job.params.get("file_name", ""))[:200], jurisdiction_code=job.jurisdiction_code,
                  changes={"invalid_rows": (job.result or {}).get("invalid", 0),
                           "own_import": job.created_by_id == user.pk})

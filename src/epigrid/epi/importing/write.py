@@ -76,13 +76,13 @@ def plan_write(plan: Plan, *, actor, job_id: str, file_name: str, prefixes: tupl
     clock("write tasks")
     statuses_refresh(plan.observations, plan.now)
     clock("write statuses")
-    events = [audit_event(actor=actor, action="contact.import", object_type="job", object_id=job_id,
-                          object_repr=file_name[:200], jurisdiction_code=grid, changes={"exposures": n})
+    events = [audit_event(actor=actor, action="epi.import", object_type="job", object_id=job_id,
+                          object_repr=file_name[:200], jurisdiction_code=grid, changes={"what": "contacts", "exposures": n})
               for grid, n in sorted(plan.grids.items())]
-    events.append(audit_event(actor=actor, action="contact.import", object_type="job", object_id=job_id,
+    events.append(audit_event(actor=actor, action="epi.import", object_type="job", object_id=job_id,
                               object_repr=file_name[:200],
                               jurisdiction_code=prefixes[0].ljust(12, "0") if prefixes[0] else "",
-                              changes=dict(plan.counts)))
+                              changes={"what": "contacts", **plan.counts}))
     audit_record_many(events)
     clock("write audit")
 
