@@ -284,3 +284,14 @@ def test_the_figures_count_the_imported_contacts_from_the_audits_summary_rows(ep
     rollups.figures_update()  # recounts the grids the audit log shows were written to
     district = "110101000000"
     assert rollups.values_at(figure="contacts", day=timezone.localdate(), codes=[district]) == {district: 2}
+
+
+def test_a_secondary_contact_whose_close_contact_row_failed_is_an_error_too(epi, source, people, tmp_path):
+    (close, nc), (second, ns) = people(2)
+    case_create(actor=epi, resident=close, data={"classification": "suspected"})  # its close-contact row fails
+    outcome = contacts_import(actor=epi, path=write(tmp_path, [
+        {**contact_row(nc, source.number), "传染源证件号码": ""},
+        {**contact_row(ns), "传染源证件号码": nc},
+    ]))
+    assert not outcome.written
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, "证件号码"), (3, "传染源证件号码")]

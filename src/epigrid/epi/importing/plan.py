@@ -114,13 +114,16 @@ class Plan:
                               else _("already recorded"))
             return
         self.known[key] = row.number
+        source_contact = row.source_contact
+        if isinstance(source_contact, tuple):  # a close contact made by this file (its row may have failed)
+            source_contact = self.managed.get(source_contact[1]) or next(
+                (c for c in reversed(self.contacts) if c.resident_id == source_contact[1]), None)
+            if source_contact is None:
+                self.problems.add(row.number, "source_id_number", _("not found in your jurisdiction"))
+                return
         contact = self._contact_for(row, person)
         if contact is None:
             return
-        source_contact = row.source_contact
-        if isinstance(source_contact, tuple):  # a close contact made by this file
-            source_contact = self.managed.get(source_contact[1]) or next(
-                c for c in reversed(self.contacts) if c.resident_id == source_contact[1])
         self.exposures.append((row, contact, source_contact))
         self.counts["exposures"] += 1
         self.grids[person.grid_code] += 1
