@@ -7,8 +7,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.query_budget import Budget, World, assert_flat_queries, count_of, mark
 
-pytestmark = pytest.mark.urls("tests.epi.import_urls")
-
 
 def _grow_jobs(world: World, n: int):
     """Case imports, each named for its row (the page lists the recent ones)."""

@@ -14,8 +14,6 @@ from epigrid.epi.models import Case, Contact
 from .conftest import id_number
 from .test_import import contact_row, write
 
-pytestmark = pytest.mark.urls("tests.epi.import_urls")
-
 
 def upload(api, what, path):
     return api.client.post(f"/api/v1/{what}/import", {"file": SimpleUploadedFile(path.name, path.read_bytes())},
