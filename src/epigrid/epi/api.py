@@ -292,12 +292,12 @@ def case_from_arrival(request, body: FromArrivalIn):
     return Status(201, selectors.case_get(user=request.user, uid=case.uid))
 
 
-@router.get("/cases/{uid}", response={200: CaseOut, **ERRORS}, summary="One case")
+@router.get("/cases/{uuid:uid}", response={200: CaseOut, **ERRORS}, summary="One case")
 def case_detail(request, uid: UUID):
     return selectors.case_get(user=request.user, uid=uid)
 
 
-@router.patch("/cases/{uid}", response={200: CaseOut, **WRITE_ERRORS}, summary="Change a case")
+@router.patch("/cases/{uuid:uid}", response={200: CaseOut, **WRITE_ERRORS}, summary="Change a case")
 def case_update(request, uid: UUID, body: CaseFields):
     services.case_update(actor=request.user, uid=uid, data=body.dict(exclude_unset=True))
     return selectors.case_get(user=request.user, uid=uid)
@@ -354,7 +354,7 @@ def contacts_list(request, filters: Query[ContactFilter]):
     return selectors.contacts_list(user=request.user, case=case, **values)
 
 
-@router.get("/contacts/{uid}", response={200: ContactOut, **ERRORS}, summary="One contact")
+@router.get("/contacts/{uuid:uid}", response={200: ContactOut, **ERRORS}, summary="One contact")
 def contact_detail(request, uid: UUID):
     return selectors.contact_get(user=request.user, uid=uid)
 
@@ -407,3 +407,8 @@ def task_done(request, uid: UUID, body: TaskDoneIn):
 from .graph_api import router as graph_router  # noqa: E402  (after this router's own routes)
 
 router.add_router("", graph_router)
+
+# Imports (import_api.py).
+from .import_api import router as import_router  # noqa: E402
+
+router.add_router("", import_router)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import contact_views, graph_urls, views
+from . import contact_views, graph_urls, import_urls, views
 
 app_name = "epi"
 
@@ -25,3 +25,5 @@ urlpatterns = [
 ]
 # The chain and cluster pages (graph_urls.py).
 urlpatterns += graph_urls.urlpatterns
+# The case and contact imports (import_urls.py).
+urlpatterns += import_urls.urlpatterns

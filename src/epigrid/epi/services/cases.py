@@ -36,7 +36,7 @@ from ..models import (
 from .common import as_uuid, date_errors, epi_audit, today_local, writable
 
 __all__ = ["case_create", "case_update", "case_reclassify", "case_from_alert", "case_from_arrival", "clean_case",
-           "RECLASSIFY"]
+           "cases_running", "RECLASSIFY"]
 
 DATE_FIELDS = ("onset_date", "sampling_date", "diagnosis_date", "report_date", "outcome_date")
 # What a case may become: a suspected case is confirmed, found asymptomatic or excluded; an asymptomatic
@@ -100,6 +100,11 @@ def clean_case(data: dict, *, today: date, current: Case | None = None) -> tuple
     if merged.get("sampling_date") and merged.get("diagnosis_date") and merged["diagnosis_date"] < merged["sampling_date"]:
         errors.append(FieldError("diagnosis_date", _("before the sampling date (%(d)s)") % {"d": merged["sampling_date"]}))
     return values, errors
+
+
+def cases_running():
+    """Cases still running (not excluded, no outcome): a person has at most one, and is no contact then."""
+    return Case.objects.filter(outcome="").exclude(classification=Classification.EXCLUDED)
 
 
 def _reporting_code(actor: Actor, grid_code: str) -> str:
@@ -201,7 +206,7 @@ def case_create(*, actor: Actor, data: dict, resident=None, person: dict | None 
         raise ServiceError(_("Please correct the marked fields."), errors)
     with transaction.atomic():
         resident = _person(actor, resident, person)
-        running = Case.objects.filter(resident=resident, outcome="").exclude(classification=Classification.EXCLUDED)
+        running = cases_running().filter(resident=resident)
         if running.exists():
             raise Conflict(_("This person is already a case."), [FieldError("resident", _("already a case: %(n)s")
                                                                             % {"n": running.first().number})])

@@ -26,11 +26,12 @@ from epigrid.residents.models import Resident
 from ..clusters import place_key as normalised_place_key
 from ..models import Case, Classification, Contact, ContactStatus, Degree, Exposure, Setting
 from ..rules import management_period
-from .cases import _person
+from .cases import _person, cases_running
 from .common import as_uuid, date_errors, epi_audit, today_local
 from .tracing import tasks_create_for
 
-__all__ = ["exposure_record", "place_key", "contacts_release_ended"]
+__all__ = ["exposure_record", "place_key", "contacts_release_ended", "clean_exposure", "source_refusal",
+           "observation_length"]
 
 def place_key(setting: str, place: str, *, household_id: int | None = None) -> str:
     """What makes two exposures "the same setting": a household by its registry household, any other
@@ -49,18 +50,32 @@ def _source(actor, source_case, source_contact) -> tuple[Resident, Case | None, 
     obj = model.objects.restrict(actor, EPI_EDIT).filter(uid=uid).select_related("resident").first() if uid else None
     if obj is None:
         raise NotFound(_("No such source."), [FieldError(field, _("not found in your jurisdiction"))])
+    refusal = source_refusal(obj)
+    if refusal is not None:
+        raise ServiceError(_("Please correct the marked fields."), [refusal])
     if isinstance(obj, Case):
-        if obj.classification == Classification.EXCLUDED:
-            raise ServiceError(_("Please correct the marked fields."),
-                               [FieldError("source_case", _("an excluded case exposes nobody"))])
         return obj.resident, obj, None, Degree.CLOSE
-    if obj.degree >= Degree.SECONDARY:
-        raise ServiceError(_("Please correct the marked fields."),
-                           [FieldError("source_contact", _("contacts of secondary contacts are not traced"))])
     return obj.resident, None, obj, Degree.SECONDARY
 
 
-def _clean(setting, place, seat, notes, first_date, last_date, today) -> list[FieldError]:
+def source_refusal(source: Case | Contact) -> FieldError | None:
+    """Why this case or contact cannot be the source of an exposure (None: it can). Also the import's rule."""
+    if isinstance(source, Case):
+        if source.classification == Classification.EXCLUDED:
+            return FieldError("source_case", _("an excluded case exposes nobody"))
+        return None
+    if source.degree >= Degree.SECONDARY:
+        return FieldError("source_contact", _("contacts of secondary contacts are not traced"))
+    return None
+
+
+def observation_length(end, today) -> int:
+    """The days of an observation started today for a management ending on `end` (observation_start's
+    `days`, 1 to 60)."""
+    return min(60, max(1, (end - today).days))
+
+
+def clean_exposure(setting, place, seat, notes, first_date, last_date, today) -> list[FieldError]:
     errors = []
     if setting not in Setting.values:
         errors.append(FieldError("setting", _("one of %(v)s") % {"v": ", ".join(Setting.values)}))
@@ -90,7 +105,7 @@ def _observe(actor, contact: Contact, end, kind: str, today) -> None:
     else:
         contact.observation = observation_start(actor=actor, resident=contact.resident, kind=kind,
                                                 reason=Reason.CLOSE_CONTACT, start=today,
-                                                days=min(60, max(1, (end - today).days)))
+                                                days=observation_length(end, today))
     Contact.objects.filter(pk=contact.pk).update(observation=contact.observation)
 
 
@@ -108,7 +123,7 @@ def exposure_record(*, actor: Actor, setting: str, first_date, last_date, source
         if Exposure.objects.filter(client_id=client_id).exists():
             raise Conflict(_("This client id is already used."), [FieldError("client_id", _("already used"))])
     today = today_local()
-    errors = _clean(setting, place, seat, notes, first_date, last_date, today)
+    errors = clean_exposure(setting, place, seat, notes, first_date, last_date, today)
     if errors:
         raise ServiceError(_("Please correct the marked fields."), errors)
     source, source_case, source_contact, degree = _source(actor, source_case, source_contact)
@@ -119,7 +134,7 @@ def exposure_record(*, actor: Actor, setting: str, first_date, last_date, source
                                [FieldError("resident", _("a person cannot be their own contact"))])
         if not in_scope(actor, EPI_EDIT, target.grid_code):
             raise NotFound(_("No such person."), [FieldError("resident", _("no such person in your jurisdiction"))])
-        if Case.objects.filter(resident=target, outcome="").exclude(classification=Classification.EXCLUDED).exists():
+        if cases_running().filter(resident=target).exists():
             raise Conflict(_("This person is already a case."),
                            [FieldError("resident", _("already a case: link the two cases instead"))])
         contact = _contact_for(actor, target, degree, last_date, today)

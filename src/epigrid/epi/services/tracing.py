@@ -23,7 +23,7 @@ from ..models import Case, Setting, TaskKind, TaskStatus, TracingTask, Trajector
 from .common import as_uuid, epi_audit, writable
 
 __all__ = ["trajectory_add", "trajectory_to_exposures", "tasks_create_for", "task_complete",
-           "tasks_escalate_overdue"]
+           "tasks_escalate_overdue", "task_deadlines"]
 
 
 @service
@@ -87,16 +87,19 @@ def trajectory_to_exposures(*, actor: Actor, uid, residents: list, persons: list
     return exposures
 
 
+def task_deadlines(now: datetime) -> dict[str, datetime]:
+    """Kind -> deadline of a new contact's tasks (EPI_TASK_HOURS after `now`). Also the import's rule."""
+    return {kind: now + timedelta(hours=settings.EPI_TASK_HOURS[kind]) for kind in TaskKind.values}
+
+
 @service
 def tasks_create_for(*, actor: Actor, contact) -> list[TracingTask]:
     """The contact's three tasks, due EPI_TASK_HOURS after now, for the grid's first grid worker. Called
     inside the transaction that registers the contact."""
-    now = timezone.now()
     worker = first_worker(contact.grid_code)
     tasks = [TracingTask(contact=contact, grid_code=contact.grid_code, kind=kind, assignee=worker,
-                         deadline=now + timedelta(hours=settings.EPI_TASK_HOURS[kind]),
-                         escalate_at=now + timedelta(hours=settings.EPI_TASK_HOURS[kind]))
-             for kind in TaskKind.values]
+                         deadline=deadline, escalate_at=deadline)
+             for kind, deadline in task_deadlines(timezone.now()).items()]
     TracingTask.objects.bulk_create(tasks)
     for task in tasks:
         epi_audit(actor, "task.create", "tracing_task", task, {"kind": task.kind})
