@@ -1,6 +1,5 @@
-"""Query budgets of the tracing imports' pages and endpoints (see tests/query_budget.py). IMPORT_BUDGETS is
-meant to join the tracing app's BUDGETS (tests/epi/test_query_budget.py); IMPORT_EXEMPT lists the files,
-which read no rows that could grow."""
+"""Query budgets of the tracing imports' pages and endpoints (see tests/query_budget.py). Its BUDGETS
+and EXEMPT (the files, which read no rows that could grow) join tests/test_query_budgets.py's tables."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -40,7 +39,7 @@ def _errors(response) -> int:
     return len(response.json()["errors"])
 
 
-IMPORT_BUDGETS = {
+BUDGETS = {
     "GET /api/v1/cases/import/{job_id}": Budget(_grow_bad_rows("cases"), lambda w: f"/api/v1/cases/import/{_job(w)}",
                                                 _errors, user="epi"),
     "GET /api/v1/contacts/import/{job_id}": Budget(_grow_bad_rows("contacts"),
@@ -51,7 +50,7 @@ IMPORT_BUDGETS = {
     "epi:import_progress": Budget(_grow_bad_rows("contacts"), lambda w: f"/epi/import/{_job(w)}/progress/",
                                   count_of('<td data-label="Row">'), user="epi"),
 }
-IMPORT_EXEMPT = {
+EXEMPT = {
     "GET /api/v1/cases/import/template.xlsx": "a file: the import template, one example row",
     "GET /api/v1/contacts/import/template.xlsx": "a file: the import template, one example row",
     "GET /api/v1/cases/import/{job_id}/report.xlsx": "a file: an import's bad rows, read from disk",
@@ -66,6 +65,6 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.mark.parametrize("route", IMPORT_BUDGETS)
+@pytest.mark.parametrize("route", BUDGETS)
 def test_query_count_does_not_grow_with_the_rows(route, request, city):
-    assert_flat_queries(route, IMPORT_BUDGETS[route], World(request))
+    assert_flat_queries(route, BUDGETS[route], World(request))

@@ -23,6 +23,7 @@ class EpiConfig(AppConfig):
             "task.done": _("completed a tracing task"), "task.escalate": _("escalated an overdue tracing task"),
             "epi.import": _("imported cases or contacts"), "contact.became_case": _("recorded that a contact became a case"),
             "observation.extend": _("extended an observation"),
+            "epi.import_report_download": _("downloaded the error report of a tracing import"),
         })
         FIELD_LABELS.update({
             "classification": _("classification"), "severity": _("clinical severity"), "outcome": _("outcome"),
