@@ -185,6 +185,7 @@ def test_the_cluster_graph_marks_members_and_contacts_with_positions(family, ali
 
 
 def test_the_pages_list_show_and_decide_clusters(family, epi, bob, client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages are read in English
     client.force_login(epi)
     response = client.post("/epi/clusters/propose/", follow=True)
     assert "1 new" in response.content.decode()
