@@ -8,7 +8,7 @@ import pytest
 
 from epigrid.accounts.services import user_add
 from epigrid.core.principals import SYSTEM
-from epigrid.epi.models import Case, Contact, Link
+from epigrid.epi.models import Case, Cluster, Contact, Link
 from epigrid.epi.services.common import today_local
 from epigrid.health.services import checkin_record, observation_start
 from epigrid.regions.models import Grid
@@ -125,4 +125,25 @@ def test_from_a_fever_alert_to_a_chain_of_cases(live_city, browser):
         infectors = page.locator("[data-testid=infector]")
         assert infectors.count() == 1 and case.number in infectors.inner_text()
         assert Contact.objects.get(resident=people[1]).status == "became_case"
+        assert errors == []
+
+        # The chain of the index case shows both generations: the index case, and the contact who became
+        # a case one hop down; the graph draws.
+        page.goto(f"{base}/epi/chains/{people[0].uid}/")
+        page.wait_for_selector("#graph[data-ready='1']")
+        chain = page.request.get(f"{base}/api/v1/chains/{people[0].uid}").json()
+        cases = {n["case"]: n["hop"] for n in chain["nodes"] if n["case"]}
+        assert cases == {str(case.uid): 0, str(second.uid): 1}, chain["nodes"]
+        # A cluster is proposed from the two cases' shared household exposure, and confirmed by name.
+        page.goto(f"{base}/epi/clusters/")
+        page.click("[data-testid=propose]")
+        page.wait_for_selector("[data-testid=cluster]")
+        page.locator("[data-testid=cluster] a").first.click()
+        page.wait_for_url(f"{base}/epi/clusters/*/")
+        assert page.locator("[data-testid=case-count]").inner_text() == "2"
+        page.fill("form[action$='/confirm/'] input[name=name]", "同住家庭聚集")
+        page.click("[data-testid=confirm]")
+        page.wait_for_selector("[data-testid=status]")
+        cluster = Cluster.objects.get()
+        assert cluster.status == "confirmed" and cluster.name == "同住家庭聚集"
         assert errors == []

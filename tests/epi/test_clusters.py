@@ -212,3 +212,15 @@ def test_a_city_level_epidemiologist_proposes_from_the_clusters_page(family, cli
     assert 'data-testid="propose"' in client.get("/epi/clusters/").content.decode()
     client.post("/epi/clusters/propose/")
     assert Cluster.objects.get().case_count == 2
+
+
+def test_a_household_exposure_between_people_the_registry_does_not_house_together_is_a_household_cluster(dc_grid):
+    # Two people registered without a shared household (a lodger, a relative staying over): the exposure
+    # says "household" and the link joins them; that is a household cluster, proposed once.
+    first, second = b.person(dc_grid.code, "房东甲"), b.person(dc_grid.code, "租客乙")
+    cases = [b.case(first, day=DAY), b.case(second, day=DAY + timedelta(days=4))]
+    b.expose(first, second, "household")
+    b.link(cases[0], cases[1], "household")
+    assert clusters_propose(actor=SYSTEM, city_code="1101")["created"] == 1
+    cluster = Cluster.objects.get()
+    assert (cluster.setting, cluster.case_count) == ("household", 2)

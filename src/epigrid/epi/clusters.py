@@ -98,9 +98,12 @@ def _groups(city_code: str) -> dict[str, tuple[str, str, list]]:
         cursor.execute(sql, params)
         cases = [(pk, person, household, grid, _day(day)) for pk, person, household, grid, day in cursor.fetchall()]
     by_person: dict[int, list] = defaultdict(list)
+    household_of: dict[int, int] = {}
     groups: dict[str, tuple[str, str, list]] = {}
     for case_id, person, household, grid, day in cases:
         by_person[person].append((day, case_id, grid))
+        if household:
+            household_of[person] = household
         if household:
             groups.setdefault(f"household:{household}", (Setting.HOUSEHOLD, "", []))[2].append((day, case_id, grid))
     bounds = [city_code, prefix_upper(city_code) or ":"]  # ":" sorts after every digit
@@ -113,7 +116,8 @@ def _groups(city_code: str) -> dict[str, tuple[str, str, list]]:
                 group.extend(by_person.get(person, ()))
         cursor.execute(_LINKS_SQL, bounds)
         links = cursor.fetchall()
-    # Links within a setting that no place names: their components, one group per setting.
+    # Links within a setting that no place names (or within a household the registry does not hold, which
+    # the household groups above cannot see): their components, one group per setting.
     parent: dict[int, int] = {}
 
     def root(x):
@@ -124,7 +128,10 @@ def _groups(city_code: str) -> dict[str, tuple[str, str, list]]:
 
     linked = defaultdict(set)
     for a, b, setting, key in links:
-        if setting != Setting.HOUSEHOLD and not key and a in by_person and b in by_person:
+        one_household = household_of.get(a) is not None and household_of.get(a) == household_of.get(b)
+        unseen_household = setting == Setting.HOUSEHOLD and not one_household and not key.removeprefix(
+            "household:").isdigit()
+        if (unseen_household or (setting != Setting.HOUSEHOLD and not key)) and a in by_person and b in by_person:
             parent[root(a)] = root(b)
             linked[setting].update((a, b))
     for setting, people in linked.items():
