@@ -37,7 +37,7 @@ def _prepare() -> tuple[dict[str, str], dict[str, list], dict[str, list]]:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
 
-    call_command("demo", "--no-serve", verbosity=0)
+    call_command("demo", "--no-serve", "--outbreak=40", verbosity=0)  # enough ids; 200 cases cost half a minute
     from epigrid.accounts.models import User
     from epigrid.accounts.services import token_create
     from epigrid.core.principals import SYSTEM

@@ -126,7 +126,7 @@ def demo_outbreak_build(*, seed: int = 1, cases: int = 12) -> dict:
     """Build the outbreak unless there are cases already; returns counts."""
     from epigrid.epi.models import Case, Contact
 
-    if Case.objects.exists():
+    if cases <= 0 or Case.objects.exists():
         return {}
     outbreak = _Outbreak(seed, cases)
     built = outbreak.build()

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--scale", choices=["small", "city"], default="small")
         parser.add_argument("--no-serve", action="store_true", help="Set up only.")
+        parser.add_argument("--outbreak", type=int, default=200, help="Cases of the demo outbreak (0: none).")
 
     def handle(self, *args, **opts):
         call_command("migrate", interactive=False, verbosity=0)
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         rows = demo_users_create()
         if not built_already():
             self.stdout.write("building the demo people and a small outbreak…")
-        built = demo_people_build(outbreak_cases=200)
+        built = demo_people_build(outbreak_cases=opts["outbreak"])
         if built:
             self.stdout.write(f"  {built['residents']} residents, {built['observations']} under observation, "
                               f"{built['incidents']} incidents, {built.get('cases', 0)} cases, "
