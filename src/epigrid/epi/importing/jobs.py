@@ -6,7 +6,6 @@ those who may reveal personal data there."""
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from pathlib import Path
 
@@ -16,12 +15,12 @@ from django.utils.translation import ngettext
 
 from epigrid.accounts.roles import EPI_EDIT, ROLE_ACTIONS
 from epigrid.core.audit import audit_record
-from epigrid.core.errors import FieldError, NotFound, PermissionDenied, ServiceError
+from epigrid.core.errors import NotFound, PermissionDenied, ServiceError
 from epigrid.core.models import Job
 from epigrid.core.principals import Actor, is_user, service
 from epigrid.core.scoping import user_prefixes
 from epigrid.residents.importing import ImportFileError, import_report_path, job_dir
-from epigrid.residents.importing.jobs import import_report_allowed
+from epigrid.residents.importing.jobs import import_report_allowed, upload_job_start
 
 from .cases import CASE_KIND, cases_import
 from .common import max_upload_bytes
@@ -47,36 +46,8 @@ def epi_import_start(*, actor: Actor, what: str, upload) -> Job:
         raise PermissionDenied(_("You may not import tracing data."))
     if what not in KINDS:
         raise NotFound(_("No such import."))
-    if upload is None:
-        raise ServiceError(_("Choose a file."), [FieldError("file", _("required"))])
-    limit = max_upload_bytes()
-    if upload.size > limit:
-        raise ServiceError(_("The file is too large."),
-                           [FieldError("file", _("at most %(n)d MB; split it") % {"n": limit >> 20})], status=413)
-    name = Path(str(upload.name or "upload")).name[:200]
-    suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
-    job = Job.objects.create(kind=KINDS[what], created_by=actor, jurisdiction_code=_node(actor),
-                             params={"file_name": name})
-    folder = job_dir(job.pk)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"upload{suffix}"  # ID numbers in clear: owner-only, deleted when the job ends
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        for part in upload.chunks():
-            out.write(part)
-    job.input_file = str(target.relative_to(settings.MEDIA_ROOT))
-    job.save(update_fields=["input_file"])
-    from epigrid.core.tasks import enqueue, job_finish
-
-    try:
-        enqueue("epigrid.epi.importing.epi_import_run", str(job.pk))
-    except Exception:
-        log.exception("could not queue tracing import %s", job.pk)
-        target.unlink(missing_ok=True)
-        job_finish(job, ok=False, result={"errors": [], "error_count": 0, "written": False},
-                   message=_("The import could not be started; try again later."))
-        raise ServiceError(_("The import could not be started; try again later."), status=503) from None
-    return job
+    return upload_job_start(actor=actor, upload=upload, kind=KINDS[what], node=_node(actor),
+                            limit=max_upload_bytes(), params={}, task="epigrid.epi.importing.epi_import_run")
 
 
 def epi_import_run(job_id: str) -> None:

@@ -38,15 +38,23 @@ def import_job_start(*, actor: Actor, upload, skip_invalid: bool = False, crs: s
     if crs not in CRS_CHOICES:
         raise ServiceError(_("Unknown coordinate system."),
                            [FieldError("crs", _("must be one of %(c)s") % {"c": ", ".join(CRS_CHOICES)})])
+    return upload_job_start(actor=actor, upload=upload, kind=JOB_KIND, node=_job_node(actor), limit=MAX_BYTES,
+                            params={"skip_invalid": bool(skip_invalid), "crs": crs},
+                            task="epigrid.residents.importing.import_job_run")
+
+
+@service
+def upload_job_start(*, actor: Actor, upload, kind: str, node: str, limit: int, params: dict, task: str) -> Job:
+    """Store an uploaded file owner-only under a new job of `kind` filed at `node`, and queue `task` with
+    the job's id: the start of every bulk import (residents here, cases and contacts in epi)."""
     if upload is None:
         raise ServiceError(_("Choose a file."), [FieldError("file", _("required"))])
-    if upload.size > MAX_BYTES:
+    if upload.size > limit:
         raise ServiceError(_("The file is too large."),
-                           [FieldError("file", _("at most %(n)d MB; split it") % {"n": MAX_BYTES >> 20})], status=413)
+                           [FieldError("file", _("at most %(n)d MB; split it") % {"n": limit >> 20})], status=413)
     name = Path(str(upload.name or "upload")).name[:200]
     suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
-    job = Job.objects.create(kind=JOB_KIND, created_by=actor, jurisdiction_code=_job_node(actor),
-                             params={"file_name": name, "skip_invalid": bool(skip_invalid), "crs": crs})
+    job = Job.objects.create(kind=kind, created_by=actor, jurisdiction_code=node, params={"file_name": name, **params})
     folder = job_dir(job.pk)
     folder.mkdir(parents=True, exist_ok=True)
     # The upload holds ID numbers in clear: readable by the owner only, and deleted when the import ends.
@@ -60,9 +68,9 @@ def import_job_start(*, actor: Actor, upload, skip_invalid: bool = False, crs: s
     from epigrid.core.tasks import enqueue, job_finish
 
     try:
-        enqueue("epigrid.residents.importing.import_job_run", str(job.pk))
+        enqueue(task, str(job.pk))
     except Exception:  # the queue is unreachable: say so instead of leaving a job queued forever
-        log.exception("could not queue resident import %s", job.pk)
+        log.exception("could not queue import %s (%s)", job.pk, kind)
         target.unlink(missing_ok=True)
         job_finish(job, ok=False, result={"errors": [], "error_count": 0, "written": False},
                    message=_("The import could not be started; try again later."))
