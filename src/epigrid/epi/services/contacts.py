@@ -7,8 +7,6 @@ the new exposure is added and the period extended, never duplicated."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -186,7 +184,7 @@ def contacts_release_ended(*, actor: Actor, now=None) -> int:
     is released by staff as always). Returns how many."""
     today = today_local(now)
     qs = Contact.objects.restrict(actor, EPI_EDIT).filter(status=ContactStatus.MANAGED,
-                                                          management_end__lt=today - timedelta(days=0))
+                                                          management_end__lt=today)
     done = 0
     for contact in qs.iterator():
         if Contact.objects.filter(pk=contact.pk, status=ContactStatus.MANAGED).update(
